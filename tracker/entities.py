@@ -1,0 +1,51 @@
+"""Entities: states by ISO 3166 alpha-3 code, everything else declared in a ledger."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable
+from typing import Literal
+
+import attrs
+
+Kind = Literal["state", "government", "organization", "group"]
+KINDS: tuple[str, ...] = ("state", "government", "organization", "group")
+
+
+@attrs.frozen
+class Entity:
+    """A country, government, organization or group that events can name."""
+
+    id: str
+    name: str
+    kind: Kind
+    aliases: tuple[str, ...] = ()
+
+
+@functools.cache
+def iso_states() -> dict[str, str]:
+    """ISO 3166-1 alpha-3 codes, and the ISO 3166-3 historic ones pycountry knows, with names."""
+    import pycountry  # loaded only when a ledger is validated: keeps queries fast to start
+
+    codes = {c.alpha_3: c.name for c in pycountry.countries}
+    for c in pycountry.historic_countries:
+        if getattr(c, "alpha_3", None):
+            codes.setdefault(c.alpha_3, c.name)
+    return codes
+
+
+def state(code: str) -> Entity | None:
+    """The state with ISO code `code`, if there is one."""
+    name = iso_states().get(code)
+    return None if name is None else Entity(code, name, "state")
+
+
+def unknown_message(entity_id: str, known: Iterable[str]) -> str:
+    """Say that `entity_id` is unknown, with the closest known ids."""
+    close = difflib.get_close_matches(entity_id, list(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return (
+        f"unknown entity {entity_id!r} (not an ISO 3166 alpha-3 code "
+        f"nor declared in an [[entity]] table){hint}"
+    )

@@ -1,0 +1,133 @@
+"""Derived tables, rebuilt from `events` at will: which events touch which dyad, and the
+intervals of each dyad's state over valid time (the materialized point-in-time answers).
+
+Every function takes an open connection inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+
+from .state import Answer, Dyad, Value, encode
+from .timeline import Interval, Record, effective, intervals
+
+DERIVED = """
+CREATE TABLE IF NOT EXISTS dyad_events (
+    actor TEXT NOT NULL,
+    counterpart TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (actor, counterpart, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dyad_events_seq ON dyad_events (seq);
+CREATE TABLE IF NOT EXISTS intervals (
+    actor TEXT NOT NULL,
+    counterpart TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_to TEXT,
+    value TEXT NOT NULL,
+    since TEXT,
+    uncertain INTEGER NOT NULL,
+    possible TEXT NOT NULL,
+    events TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS intervals_dyad ON intervals (actor, counterpart, valid_from);
+CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dimension, valid_from);
+"""
+
+Loader = Callable[[Dyad], list[Record]]
+
+
+def index(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
+    """Record which dyads each event touches."""
+    conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?)", rows)
+
+
+def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
+    ans = interval.answer
+    return (
+        dyad[0],
+        dyad[1],
+        interval.dimension,
+        interval.valid_from,
+        interval.valid_to,
+        json.dumps(encode(ans.value)),
+        ans.since,
+        int(ans.uncertain),
+        json.dumps([encode(v) for v in ans.possible]),
+        json.dumps(ans.events),
+    )
+
+
+def refresh(conn: sqlite3.Connection, dyads: Iterable[Dyad], load: Loader) -> int:
+    """Refold `dyads` from their events and replace their intervals; return the events folded."""
+    folded = 0
+    for dyad in dyads:
+        records = load(dyad)
+        folded += len(records)
+        conn.execute("DELETE FROM intervals WHERE actor = ? AND counterpart = ?", dyad)
+        rows = [_row(dyad, i) for i in intervals(effective(records), dyad)]
+        conn.executemany("INSERT INTO intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return folded
+
+
+def all_dyads(conn: sqlite3.Connection) -> Iterator[Dyad]:
+    """Every dyad that some event touches."""
+    yield from conn.execute(
+        "SELECT DISTINCT actor, counterpart FROM dyad_events ORDER BY actor, counterpart"
+    )
+
+
+def _answer(value: str, since: str | None, uncertain: int, possible: str, events: str) -> Answer:
+    return Answer(
+        decode(json.loads(value)),
+        since,
+        bool(uncertain),
+        tuple(decode(v) for v in json.loads(possible)),
+        tuple(json.loads(events)),
+    )
+
+
+def decode(value: str | list[str]) -> Value:
+    """A JSON value back into a dimension value (lists become sets)."""
+    return frozenset(value) if isinstance(value, list) else value
+
+
+def dyad_at(conn: sqlite3.Connection, dyad: Dyad, day: str) -> dict[str, Answer]:
+    """The dimensions of `dyad` on `day` that differ from the initial state."""
+    rows = conn.execute(
+        "SELECT dimension, value, since, uncertain, possible, events FROM intervals "
+        "WHERE actor = ? AND counterpart = ? AND valid_from <= ? "
+        "AND (valid_to IS NULL OR valid_to > ?)",
+        (*dyad, day, day),
+    )
+    return {row[0]: _answer(*row[1:]) for row in rows}
+
+
+def counterpart_at(
+    conn: sqlite3.Connection, counterpart: str, dimension: str, day: str
+) -> dict[str, Answer]:
+    """Each actor's answer for `dimension` toward `counterpart` on `day` (initial ones left out)."""
+    rows = conn.execute(
+        "SELECT actor, value, since, uncertain, possible, events FROM intervals "
+        "WHERE counterpart = ? AND dimension = ? AND valid_from <= ? "
+        "AND (valid_to IS NULL OR valid_to > ?)",
+        (counterpart, dimension, day, day),
+    )
+    return {row[0]: _answer(*row[1:]) for row in rows}
+
+
+def counterpart_timeline(
+    conn: sqlite3.Connection, counterpart: str, dimension: str, after: str
+) -> Iterator[tuple[str, str, Answer]]:
+    """(actor, valid_from, answer) for `dimension` toward `counterpart`, in force from `after`."""
+    rows = conn.execute(
+        "SELECT actor, valid_from, value, since, uncertain, possible, events FROM intervals "
+        "WHERE counterpart = ? AND dimension = ? AND (valid_to IS NULL OR valid_to > ?) "
+        "ORDER BY valid_from, actor",
+        (counterpart, dimension, after),
+    )
+    for actor, valid_from, *rest in rows:
+        yield actor, valid_from, _answer(*rest)

@@ -1,0 +1,313 @@
+"""Questions asked of the store: the state of a dyad, who matches, who was first, a history.
+
+Plain questions are answered from the materialized intervals; `known_at` questions fold only
+the dyads involved, from the events recorded by then. Every answer carries the ids of the
+events behind it and can be turned into JSON with `to_json()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from . import dates, projection
+from .entities import unknown_message
+from .errors import TrackerError
+from .state import DIMENSIONS, VALUES, Answer, Dyad, Slot, Value, answer, default, encode, matches
+from .store import Store
+from .timeline import Record, at, changes, effective, intervals, retracted_ids
+
+_TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def check_entity(store: Store, entity_id: str) -> str:
+    """Return `entity_id` if the store knows it; raise a TrackerError with close matches if not."""
+    if store.known_entity(entity_id):
+        return entity_id
+    known = [e.id for e in store.entities()]
+    known += [a for a in store.dyads_toward(entity_id)]
+    from .entities import iso_states
+
+    raise TrackerError(unknown_message(entity_id, [*known, *iso_states()]))
+
+
+def check_condition(dimension: str, value: str) -> tuple[str, str]:
+    """Validate a `dimension=value` condition against the vocabulary."""
+    if dimension not in DIMENSIONS:
+        raise TrackerError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
+    allowed = VALUES.get(dimension)
+    if allowed is not None and value not in allowed:
+        raise TrackerError(f"{dimension} takes one of {', '.join(allowed)}, not {value!r}")
+    if allowed is None and not _TOKEN.fullmatch(value):
+        raise TrackerError(f"{dimension} values are lowercase tokens, not {value!r}")
+    return dimension, value
+
+
+def parse_condition(text: str) -> tuple[str, str]:
+    """Read `DIMENSION=VALUE`."""
+    dimension, sep, value = text.partition("=")
+    if not sep:
+        raise TrackerError(f"{text!r}: write a condition as DIMENSION=VALUE")
+    return check_condition(dimension.strip(), value.strip())
+
+
+def _answers_json(answers: Mapping[str, Answer]) -> dict[str, Any]:
+    return {
+        name: {
+            "value": encode(ans.value),
+            "since": ans.since,
+            "uncertain": ans.uncertain,
+            "possible": [encode(v) for v in ans.possible],
+            "events": list(ans.events),
+        }
+        for name, ans in answers.items()
+    }
+
+
+@attrs.frozen
+class StateResult:
+    """Every dimension of one dyad on one day, with the events and sources behind it."""
+
+    actor: str
+    counterpart: str
+    on: str
+    known_at: str | None
+    dimensions: dict[str, Answer]
+    events: dict[str, dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape."""
+        return {
+            "actor": self.actor,
+            "counterpart": self.counterpart,
+            "on": self.on,
+            "known_at": self.known_at,
+            "dimensions": _answers_json(self.dimensions),
+            "events": self.events,
+        }
+
+
+_BLANK = {name: answer(Slot(default(name)), Slot(default(name))) for name in DIMENSIONS}
+
+
+def _full(found: Mapping[str, Answer]) -> dict[str, Answer]:
+    return {name: found.get(name, _BLANK[name]) for name in DIMENSIONS}
+
+
+def _folded(store: Store, dyad: Dyad, known_at: str | None) -> list[Record]:
+    return effective(store.records(dyad), known_at)
+
+
+def state(
+    store: Store, actor: str, counterpart: str, on: str, known_at: str | None = None
+) -> StateResult:
+    """The state of actor -> counterpart on day `on`, as known at `known_at` (default: now)."""
+    dyad = (check_entity(store, actor), check_entity(store, counterpart))
+    day = dates.day(on)
+    known = None if known_at is None else dates.timestamp(known_at)
+    if known is None:
+        found = _full(projection.dyad_at(store.conn, dyad, day))
+    else:
+        found = at(_folded(store, dyad, known), dyad, day)
+    ids = [i for ans in found.values() for i in ans.events]
+    return StateResult(dyad[0], dyad[1], day, known, found, store.sources(ids))
+
+
+@attrs.frozen
+class WhoResult:
+    """The actors whose dyad toward a counterpart matches every condition on a day."""
+
+    counterpart: str
+    on: str
+    where: dict[str, str]
+    actors: list[str]
+    uncertain: list[str]
+    known_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape."""
+        return {
+            "counterpart": self.counterpart,
+            "on": self.on,
+            "where": self.where,
+            "actors": self.actors,
+            "uncertain": self.uncertain,
+            "known_at": self.known_at,
+        }
+
+
+def _possible_matches(ans: Answer, wanted: str) -> tuple[bool, bool]:
+    """(every possible value matches, some possible value matches)."""
+    hits = [matches(v, wanted) for v in ans.possible]
+    return all(hits), any(hits)
+
+
+def who(
+    store: Store,
+    counterpart: str,
+    where: Mapping[str, str],
+    on: str,
+    known_at: str | None = None,
+) -> WhoResult:
+    """Who, toward `counterpart`, matches every `dimension=value` on day `on`.
+
+    Set dimensions match when they contain the value. An actor whose match depends on an
+    undated event is listed under `uncertain`, not `actors`.
+    """
+    check_entity(store, counterpart)
+    conditions = dict(check_condition(d, v) for d, v in where.items())
+    if not conditions:
+        raise TrackerError("give at least one condition, DIMENSION=VALUE")
+    day = dates.day(on)
+    known = None if known_at is None else dates.timestamp(known_at)
+    actors = store.dyads_toward(counterpart)
+    if known is None:
+        per_dimension = {
+            d: projection.counterpart_at(store.conn, counterpart, d, day) for d in conditions
+        }
+        table = {a: {d: per_dimension[d].get(a) for d in conditions} for a in actors}
+    else:
+        table = {}
+        for actor in actors:
+            found = at(_folded(store, (actor, counterpart), known), (actor, counterpart), day)
+            table[actor] = {d: found[d] for d in conditions}
+    settled, uncertain = [], []
+    for actor in actors:
+        every, some = True, True
+        for dimension, wanted in conditions.items():
+            ans = table[actor][dimension] or _BLANK[dimension]
+            all_match, any_match = _possible_matches(ans, wanted)
+            every &= all_match
+            some &= any_match
+        if every:
+            settled.append(actor)
+        elif some:
+            uncertain.append(actor)
+    return WhoResult(counterpart, day, dict(conditions), settled, uncertain, known)
+
+
+@attrs.frozen
+class FirstResult:
+    """The first actor to come to match a condition toward a counterpart, on or after a day."""
+
+    counterpart: str
+    where: dict[str, str]
+    after: str
+    actor: str | None
+    on: str | None
+    event: str | None
+    since: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape."""
+        return {"actor": self.actor, "on": self.on, "event": self.event, "settled": self.since}
+
+
+def _timeline(
+    store: Store, counterpart: str, dimension: str, after: str, known_at: str | None
+) -> Iterator[tuple[str, str, Answer]]:
+    if known_at is None:
+        yield from projection.counterpart_timeline(store.conn, counterpart, dimension, after)
+        return
+    rows = []
+    for actor in store.dyads_toward(counterpart):
+        dyad = (actor, counterpart)
+        for interval in intervals(_folded(store, dyad, known_at), dyad):
+            if interval.dimension == dimension and (
+                interval.valid_to is None or interval.valid_to > after
+            ):
+                rows.append((interval.valid_from, actor, interval.answer))
+    for valid_from, actor, ans in sorted(rows, key=lambda r: (r[0], r[1])):
+        yield actor, valid_from, ans
+
+
+def first(
+    store: Store,
+    counterpart: str,
+    condition: tuple[str, str],
+    after: str,
+    known_at: str | None = None,
+) -> FirstResult:
+    """The first actor whose settled state toward `counterpart` came to match from `after` on."""
+    check_entity(store, counterpart)
+    dimension, wanted = check_condition(*condition)
+    day = dates.day(after)
+    known = None if known_at is None else dates.timestamp(known_at)
+    matched: dict[str, bool] = {}
+    for actor, valid_from, ans in _timeline(store, counterpart, dimension, day, known):
+        now = matches(ans.value, wanted) and not ans.uncertain
+        before = matched.get(actor, False)
+        matched[actor] = now
+        if now and not before and valid_from >= day:
+            event = ans.events[-1]  # the event that made the value match
+            info = store.sources([event]).get(event, {})
+            return FirstResult(
+                counterpart, {dimension: wanted}, day, actor, info.get("on"), event, valid_from
+            )
+    return FirstResult(counterpart, {dimension: wanted}, day, None, None, None)
+
+
+@attrs.frozen
+class HistoryEntry:
+    """One event of a dyad's history, what it changed, and whether it was withdrawn."""
+
+    record: Record
+    changes: tuple[tuple[str, Value, Value], ...]
+    retracted_by: str | None
+
+    def to_json(self, sources: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+        """The JSON shape of one history line."""
+        event = self.record.event
+        return {
+            "id": self.record.id,
+            "type": event.type,
+            "actor": event.actor,
+            "counterpart": event.counterpart,
+            "on": event.on,
+            "recorded": self.record.recorded,
+            "changes": [
+                {"dimension": d, "before": encode(b), "after": encode(a)}
+                for d, b, a in self.changes
+            ],
+            "retracted_by": self.retracted_by,
+            "sources": sources.get(self.record.id, {}).get("sources", []),
+        }
+
+
+def history(
+    store: Store, actor: str, counterpart: str, known_at: str | None = None
+) -> list[HistoryEntry]:
+    """Every event of actor -> counterpart in replay order, with the changes each made.
+
+    Withdrawn events stay in the history, marked with the id that withdrew them.
+    """
+    dyad = (check_entity(store, actor), check_entity(store, counterpart))
+    known = None if known_at is None else dates.timestamp(known_at)
+    records = [r for r in store.records(dyad) if known is None or r.recorded <= known]
+    withdrawn = retracted_ids(records)
+    by = _withdrawn_by(records, withdrawn)
+    standing = effective(records)
+    made: dict[str, list[tuple[str, Value, Value]]] = {}
+    for change in changes(standing, dyad):
+        made.setdefault(change.record.id, []).append(
+            (change.dimension, change.before, change.after)
+        )
+    return [
+        HistoryEntry(r, tuple(made.get(r.id, ())), by.get(r.id))
+        for r in sorted(records, key=lambda r: r.key)
+    ]
+
+
+def _withdrawn_by(records: Iterable[Record], withdrawn: set[str]) -> dict[str, str]:
+    from events import EventRetracted
+
+    by: dict[str, str] = {}
+    for record in records:
+        event = record.event
+        target = event.target if isinstance(event, EventRetracted) else event.corrects
+        if target in withdrawn and record.id not in withdrawn and target is not None:
+            by[target] = record.id
+    return by
