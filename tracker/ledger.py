@@ -175,7 +175,7 @@ def entity(located: Located) -> Entity:
     return Entity(raw["id"], raw["name"], raw["kind"], tuple(aliases))
 
 
-def event(located: Located) -> Event:
+def event(located: Located, *, hypothetical: bool = False) -> Event:
     """Validate one event object (shape, dates, sources); entities are checked by the store."""
     raw = located.item
     if not isinstance(raw, Mapping):
@@ -187,7 +187,7 @@ def event(located: Located) -> Event:
     except EventFormatError as error:
         raise located.error(str(error)) from None
     try:
-        return validate(parsed)
+        return validate(parsed, hypothetical=hypothetical)
     except (ValueError, dates.DateError) as error:
         raise located.error(f"{parsed.type}: {error}") from None
 

@@ -8,7 +8,7 @@ a clock or draws a random number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Literal, TypeAlias, assert_never
 
 import attrs
@@ -241,6 +241,13 @@ def answer(lower: Slot, upper: Slot) -> Answer:
         return Answer(lower.value, lower.since, False, (lower.value,), lower.events)
     extra = tuple(e for e in upper.events if e not in lower.events)
     return Answer(lower.value, lower.since, True, (lower.value, upper.value), lower.events + extra)
+
+
+def diff(before: DyadState, after: DyadState) -> Iterator[tuple[str, Value, Value]]:
+    """(dimension, old value, new value) for each dimension whose value differs."""
+    for name, old, new in zip(DIMENSIONS, before.slots, after.slots, strict=True):
+        if old.value != new.value:
+            yield name, old.value, new.value
 
 
 def matches(value: Value, wanted: str) -> bool:

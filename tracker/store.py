@@ -296,6 +296,10 @@ class Store:
         )
         return [self._record(row) for row in rows]
 
+    def event(self, event_id: str) -> Any:
+        """The stored event with this id, or None."""
+        return self._event(self.conn, event_id)
+
     def records(self, dyad: Dyad) -> list[Record]:
         """Every stored event that touches `dyad` (retractions included), in `seq` order."""
         return self._records(self.conn, dyad)

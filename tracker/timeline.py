@@ -14,7 +14,18 @@ import attrs
 
 from events import Event, EventRetracted
 
-from .state import DIMENSIONS, INITIAL, Answer, Dyad, DyadState, Value, answer, effects_on, evolve
+from .state import (
+    DIMENSIONS,
+    INITIAL,
+    Answer,
+    Dyad,
+    DyadState,
+    Value,
+    answer,
+    diff,
+    effects_on,
+    evolve,
+)
 
 
 @attrs.frozen
@@ -34,9 +45,12 @@ class Record:
         return (self.earliest, self.latest, self.seq)
 
 
-def retracted_ids(records: Iterable[Record]) -> set[str]:
-    """The ids withdrawn by retractions and corrections that are themselves still standing."""
-    withdrawn: set[str] = set()
+def retracted_ids(records: Iterable[Record], also: Iterable[str] = ()) -> set[str]:
+    """The ids withdrawn by retractions and corrections that are themselves still standing.
+
+    `also` are ids withdrawn after everything in `records` (a scenario's retractions).
+    """
+    withdrawn: set[str] = set(also)
     for record in sorted(records, key=lambda r: r.seq, reverse=True):
         if record.id in withdrawn:
             continue  # a withdrawn retraction withdraws nothing
@@ -48,10 +62,15 @@ def retracted_ids(records: Iterable[Record]) -> set[str]:
     return withdrawn
 
 
-def effective(records: Iterable[Record], known_at: str | None = None) -> list[Record]:
-    """The records that stand as known at `known_at` (default: everything), in replay order."""
+def effective(
+    records: Iterable[Record], known_at: str | None = None, also: Iterable[str] = ()
+) -> list[Record]:
+    """The records that stand as known at `known_at` (default: all), in replay order.
+
+    `also` are ids withdrawn after everything in `records` (a scenario's retractions).
+    """
     known = [r for r in records if known_at is None or r.recorded <= known_at]
-    withdrawn = retracted_ids(known)
+    withdrawn = retracted_ids(known, also)
     return sorted((r for r in known if r.id not in withdrawn), key=lambda r: r.key)
 
 
@@ -166,7 +185,6 @@ def changes(records: Iterable[Record], dyad: Dyad, state: DyadState = INITIAL) -
         if not step:
             continue
         new = evolve(state, step, record.id, record.event.on)
-        for name, old_slot, new_slot in zip(DIMENSIONS, state.slots, new.slots, strict=True):
-            if old_slot.value != new_slot.value:
-                yield Change(record, dyad, name, old_slot.value, new_slot.value)
+        for name, old, after in diff(state, new):
+            yield Change(record, dyad, name, old, after)
         state = new

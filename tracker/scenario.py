@@ -1,0 +1,312 @@
+"""Scenarios: hypothetical events added to, and real ones retracted from, the base log.
+
+A scenario never writes to the store. Running one refolds only the dyads it touches, once with
+and once without its changes, and reports what differs on each date asked.
+
+    name = "China recognises the Taliban government"
+    description = "..."
+    known_at = 2025-07-10          # optional: the base log as known then
+    base = "other.toml"            # optional: a scenario to build on (relative path)
+    compare_on = [2026-06-01]
+
+    [[add]]                        # the ledger's event schema; sources optional
+    type = "recognition_granted"
+    actor = "CHN"
+    counterpart = "TALIBAN"
+    on = 2026-01-01
+
+    [[retract]]                    # by id (or a unique prefix) ...
+    id = "64bbde6f"
+    [[retract]]                    # ... or by a match that must find something
+    type = "designation_removed"
+    actor = "RUS"
+    counterpart = "TALIBAN"
+    on = "2025-04-17"              # optional
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from events import Event, event_id
+
+from . import dates, ledger
+from .errors import LedgerError, TrackerError
+from .query import _answers_json, check_entity
+from .state import Answer, Dyad
+from .store import Store, _affected
+from .timeline import Record, at, effective
+
+_KEYS = {"name", "description", "known_at", "base", "compare_on", "add", "retract"}
+_MATCH_KEYS = {"id", "type", "actor", "counterpart", "on"}
+
+
+@attrs.frozen
+class Retraction:
+    """A retract entry: an id (or prefix), or a match on type, actor, counterpart and `on`.
+
+    A match withdraws every event it finds (even one already corrected), and must find one.
+    """
+
+    path: str
+    line: int
+    id: str | None = None
+    type: str | None = None
+    actor: str | None = None
+    counterpart: str | None = None
+    on: str | None = None
+
+    def describe(self) -> str:
+        """The entry in words, for error messages."""
+        if self.id is not None:
+            return f"id {self.id}"
+        on = f" on {self.on}" if self.on else ""
+        return f"{self.type} {self.actor} -> {self.counterpart}{on}"
+
+
+@attrs.frozen
+class Difference:
+    """One dimension of one dyad whose answer on a date differs from the baseline."""
+
+    dyad: Dyad
+    dimension: str
+    baseline: Answer
+    scenario: Answer
+    events: tuple[str, ...]
+
+
+@attrs.frozen
+class ScenarioResult:
+    """What a scenario changes: per date, every differing dyad and dimension."""
+
+    name: str
+    description: str
+    known_at: str | None
+    touched: tuple[Dyad, ...]
+    added: tuple[str, ...]
+    retracted: tuple[str, ...]
+    dates: dict[str, tuple[Difference, ...]]
+    folded: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape."""
+        return {
+            "scenario": self.name,
+            "description": self.description,
+            "known_at": self.known_at,
+            "touched": [{"actor": a, "counterpart": c} for a, c in self.touched],
+            "added": list(self.added),
+            "retracted": list(self.retracted),
+            "dates": [
+                {
+                    "on": day,
+                    "changes": [
+                        {
+                            "actor": d.dyad[0],
+                            "counterpart": d.dyad[1],
+                            "dimension": d.dimension,
+                            "baseline": _answers_json({"x": d.baseline})["x"],
+                            "scenario": _answers_json({"x": d.scenario})["x"],
+                            "events": list(d.events),
+                        }
+                        for d in diffs
+                    ],
+                }
+                for day, diffs in self.dates.items()
+            ],
+        }
+
+
+@attrs.frozen
+class Scenario:
+    """A set of hypothetical changes to the log, read from a scenario file or built in Python."""
+
+    name: str
+    description: str = ""
+    known_at: str | None = None
+    adds: tuple[Event, ...] = ()
+    retracts: tuple[Retraction, ...] = ()
+    compare_on: tuple[str, ...] = ()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Read a scenario file (and the scenarios it builds on); errors name file and line."""
+        return _read(Path(path), ())
+
+    def records(self, after_seq: int) -> list[Record]:
+        """The added events as records numbered after the store's last `seq`."""
+        out = []
+        for i, event in enumerate(self.adds, 1):
+            marked = attrs.evolve(event, hypothetical=True)
+            window = dates.parse(marked.on)
+            out.append(
+                Record(after_seq + i, event_id(marked), marked, window.earliest, window.latest, "")
+            )
+        return out
+
+    def run(self, store: Store, on: Sequence[str] = ()) -> ScenarioResult:
+        """Compare the scenario with the baseline on each date (`on`, else `compare_on`)."""
+        days = [dates.day(d) for d in (on or self.compare_on)]
+        if not days:
+            raise TrackerError(f"scenario {self.name!r}: give dates with --on or compare_on")
+        known = None if self.known_at is None else dates.timestamp(self.known_at)
+        for event in self.adds:
+            for entity in (event.actor, event.counterpart):
+                check_entity(store, entity)
+        added = self.records(store.head()[0])
+        by_id = {r.id: r.event for r in added}
+        withdrawn = self.withdrawn(store, added, known)
+        touched: set[Dyad] = set()
+        for record in added:
+            target = record.event.corrects
+            touched |= _affected(record.event, None if target is None else store.event(target))
+        for target in withdrawn:
+            touched |= _affected(by_id.get(target) or store.event(target), None)
+        results: dict[str, list[Difference]] = {day: [] for day in days}
+        folded = 0
+        for dyad in sorted(touched):
+            stored = store.records(dyad)
+            mine = [r for r in added if dyad in _affected(r.event, None)]
+            folded += len(stored) + len(mine)
+            base = effective(stored, known)
+            # hypothetical records carry no transaction time: they are known at any known_at
+            alt = effective([*stored, *mine], known, withdrawn)
+            for day in days:
+                before, after = at(base, dyad, day), at(alt, dyad, day)
+                for name, answer_before in before.items():
+                    answer_after = after[name]
+                    if answer_before != answer_after:
+                        why = tuple(e for e in answer_after.events if e not in answer_before.events)
+                        why += tuple(
+                            e for e in answer_before.events if e not in answer_after.events
+                        )
+                        results[day].append(
+                            Difference(dyad, name, answer_before, answer_after, why)
+                        )
+        return ScenarioResult(
+            self.name,
+            self.description,
+            known,
+            tuple(sorted(touched)),
+            tuple(r.id for r in added),
+            tuple(withdrawn),
+            {d: tuple(v) for d, v in results.items()},
+            folded,
+        )
+
+    def withdrawn(self, store: Store, added: Sequence[Record], known: str | None) -> list[str]:
+        """The ids the retract entries name, in order; a LedgerError for an entry naming none."""
+        found: list[str] = []
+        for entry in self.retracts:
+            found.extend(i for i in _resolve(store, entry, added, known) if i not in found)
+        return found
+
+
+def _resolve(
+    store: Store, entry: Retraction, added: Sequence[Record], known: str | None
+) -> list[str]:
+    """Every id a retract entry names: one for an id, all the matching events for a match."""
+    if entry.id is not None:
+        for record in added:
+            if record.id.startswith(entry.id):
+                return [record.id]
+        try:
+            return [store.resolve(entry.id)]
+        except TrackerError as error:
+            raise LedgerError(entry.path, entry.line, f"retract: {error}") from None
+    assert entry.actor is not None and entry.counterpart is not None
+    dyad = (entry.actor, entry.counterpart)
+    stored = [r for r in store.records(dyad) if known is None or r.recorded <= known]
+    found = [
+        r.id
+        for r in sorted([*stored, *added], key=lambda r: r.key)
+        if r.event.type == entry.type
+        and (r.event.actor, r.event.counterpart) == dyad
+        and (entry.on is None or _same_window(entry.on, r))
+    ]
+    if not found:
+        raise LedgerError(entry.path, entry.line, f"retract: no event matches {entry.describe()}")
+    return found
+
+
+def _same_window(on: str, record: Record) -> bool:
+    window = dates.parse(on)
+    return (window.earliest, window.latest) == (record.earliest, record.latest)
+
+
+def _read(path: Path, seen: tuple[Path, ...]) -> Scenario:
+    name = str(path)
+    resolved = path.resolve()
+    if resolved in seen:
+        raise LedgerError(name, None, "scenario 'base' chain loops back to this file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise LedgerError(name, None, f"cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise LedgerError(name, None, "not UTF-8 text") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise LedgerError(name, None, f"invalid TOML: {error}") from None
+    unknown = set(doc) - _KEYS
+    if unknown:
+        raise LedgerError(name, None, f"unknown key(s): {', '.join(sorted(unknown))}")
+    if not isinstance(doc.get("name"), str) or not doc["name"].strip():
+        raise LedgerError(name, None, "a scenario needs a 'name'")
+    lines = text.splitlines()
+    base = Scenario(name=doc["name"])
+    if "base" in doc:
+        if not isinstance(doc["base"], str):
+            raise LedgerError(name, None, "'base' is the path of another scenario file")
+        base = _read(path.parent / doc["base"], (*seen, resolved))
+    adds = [_add(item) for item in ledger._tables(name, doc.get("add", []), lines, "add")]
+    retracts = [
+        _retract(item) for item in ledger._tables(name, doc.get("retract", []), lines, "retract")
+    ]
+    try:
+        compare = tuple(dates.day(d) for d in doc.get("compare_on", []))
+        known_at = doc.get("known_at", base.known_at)
+        known_at = None if known_at is None else dates.timestamp(known_at)
+    except dates.DateError as error:
+        raise LedgerError(name, None, str(error)) from None
+    return Scenario(
+        name=doc["name"],
+        description=str(doc.get("description", "")),
+        known_at=known_at,
+        adds=(*base.adds, *adds),
+        retracts=(*base.retracts, *retracts),
+        compare_on=compare or base.compare_on,
+    )
+
+
+def _add(located: ledger.Located) -> Event:
+    raw = located.item
+    if not isinstance(raw, Mapping):
+        raise located.error("an [[add]] entry must be a table")
+    body = {**raw, "hypothetical": True}
+    event = ledger.event(attrs.evolve(located, item=body), hypothetical=True)
+    return event
+
+
+def _retract(located: ledger.Located) -> Retraction:
+    raw = located.item
+    if not isinstance(raw, Mapping):
+        raise located.error("a [[retract]] entry must be a table")
+    unknown = set(raw) - _MATCH_KEYS
+    if unknown:
+        raise located.error(f"retract: unknown key(s): {', '.join(sorted(unknown))}")
+    values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in raw.items()}
+    if not all(isinstance(v, str) for v in values.values()):
+        raise located.error("retract: values must be text")
+    if "id" in values:
+        if len(values) > 1:
+            raise located.error("retract: give either 'id' or a match, not both")
+    elif not {"type", "actor", "counterpart"} <= set(values):
+        raise located.error("retract: give 'id', or 'type', 'actor' and 'counterpart'")
+    return Retraction(located.path, located.line, **values)
