@@ -1,0 +1,240 @@
+"""Scenarios: hypothetical additions and retractions compared with the baseline, never written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from events import Event, RecognitionGranted, Source, event_id
+from tracker import query
+from tracker.cli import seed_files
+from tracker.loading import load
+from tracker.errors import LedgerError
+from tracker.scenario import Retraction, Scenario
+from tracker.store import Store
+
+from .conftest import Cli
+from .strategies import events
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "seeds" / "scenarios"
+CHINA = SCENARIOS / "china_recognises_taliban.toml"
+NEVER_LIFTED = SCENARIOS / "designation_never_lifted.toml"
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One seeded store for the property tests, which only read it."""
+    with Store(tmp_path_factory.mktemp("shared") / "seed.db") as store:
+        load(store, seed_files(), quiet=True)
+        yield store
+
+
+def _fingerprint(store: Store) -> tuple[int, tuple[int, str], str]:
+    """The event count, the chain head and a hash of the database file's bytes."""
+    data = Path(store.path).read_bytes()
+    return store.count(), store.head(), hashlib.sha256(data).hexdigest()
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestSeedScenarios:
+    def test_china_recognition_changes_only_china(self, seeded: Store) -> None:
+        """The China scenario reports CHN -> TALIBAN recognition going from none to recognized."""
+        result = Scenario.from_file(CHINA).run(seeded, ["2026-06-01"])
+        (diff,) = result.dates["2026-06-01"]
+        assert (diff.dyad, diff.dimension) == (("CHN", "TALIBAN"), "recognition")
+        assert (diff.baseline.value, diff.scenario.value) == ("none", "recognized")
+        assert diff.events == result.added
+        assert result.touched == (("CHN", "TALIBAN"),)
+
+    def test_china_scenario_before_its_date_changes_nothing(self, seeded: Store) -> None:
+        """On 2025-12-31, before the hypothetical recognition, nothing differs."""
+        result = Scenario.from_file(CHINA).run(seeded)
+        assert result.dates["2025-12-31"] == ()
+        assert len(result.dates["2026-06-01"]) == 1
+
+    def test_china_scenario_leaves_the_real_answer_alone(self, seeded: Store) -> None:
+        """After running the scenario, who recognizes TALIBAN is still only RUS."""
+        Scenario.from_file(CHINA).run(seeded, ["2026-06-01"])
+        found = query.who(seeded, "TALIBAN", {"recognition": "recognized"}, "2026-06-01")
+        assert found.actors == ["RUS"]
+
+    def test_never_lifted_keeps_the_designation(self, seeded: Store) -> None:
+        """Without the removal, RUS still designates TALIBAN a terrorist organization in 2025."""
+        result = Scenario.from_file(NEVER_LIFTED).run(seeded, ["2025-06-01", "2025-07-04"])
+        for day in ("2025-06-01", "2025-07-04"):
+            (diff,) = result.dates[day]
+            assert (diff.dyad, diff.dimension) == (("RUS", "TALIBAN"), "designations")
+            assert diff.scenario.value == frozenset({"terrorist_organizations"})
+            assert diff.baseline.value == frozenset()
+        assert len(result.retracted) == 2  # the vague record and its correction
+
+    def test_never_lifted_keeps_the_recognition(self, seeded: Store) -> None:
+        """Retracting the removal leaves the recognition of 2025-07-03 in place."""
+        result = Scenario.from_file(NEVER_LIFTED).run(seeded, ["2025-07-04"])
+        assert all(d.dimension != "recognition" for d in result.dates["2025-07-04"])
+        assert (
+            query.state(seeded, "RUS", "TALIBAN", "2025-07-04").dimensions["recognition"].value
+            == "recognized"
+        )
+
+    @pytest.mark.parametrize("path", [CHINA, NEVER_LIFTED])
+    def test_scenario_writes_nothing(self, seeded: Store, path: Path) -> None:
+        """Running a scenario (adding or retracting) leaves count, chain and file bytes alone."""
+        before = _fingerprint(seeded)
+        Scenario.from_file(path).run(seeded, ["2025-06-01", "2026-06-01"])
+        assert _fingerprint(seeded) == before
+        assert seeded.verify() == []
+
+
+class TestScenarioLaws:
+    @given(days=st.lists(st.dates().map(lambda d: d.isoformat()), min_size=1, max_size=4))
+    def test_empty_scenario_equals_baseline(self, shared: Store, days: list[str]) -> None:
+        """A scenario that adds and retracts nothing differs from the baseline nowhere."""
+        result = Scenario(name="nothing").run(shared, days)
+        assert result.touched == ()
+        assert all(diffs == () for diffs in result.dates.values())
+
+    @given(
+        event=events(actors=("RUS", "CHN", "TALIBAN", "PAK")),
+        day=st.sampled_from(["1995-01-01", "2021-06-15", "2025-07-04", "2031-01-01"]),
+    )
+    def test_add_then_retract_equals_baseline(self, shared: Store, event: Event, day: str) -> None:
+        """Adding a hypothetical event and retracting it by id changes nothing."""
+        marked = attrs.evolve(event, hypothetical=True, recorded=None)
+        retract = Retraction("<test>", 1, id=event_id(marked))
+        result = Scenario(name="undo", adds=(marked,), retracts=(retract,)).run(shared, [day])
+        assert result.dates[day] == ()
+
+    def test_cost_grows_with_touched_dyads_not_the_log(self, tmp_path: Path) -> None:
+        """A scenario folds the events of the dyads it touches, however large the log."""
+        source = (Source(title="t", publisher="p", date="2020"),)
+        target = [
+            RecognitionGranted(actor="RUS", counterpart="TALIBAN", on=f"20{10 + i}", sources=source)
+            for i in range(3)
+        ]
+        noise = [
+            RecognitionGranted(actor=a, counterpart="AFG", on=f"{1900 + i}", sources=source)
+            for i in range(120)
+            for a in ("CHN", "USA", "PAK")
+        ]
+        scenario = Scenario(
+            name="one",
+            adds=(RecognitionGranted(actor="RUS", counterpart="TALIBAN", on="2030", sources=()),),
+        )
+        folded = []
+        for name, log in (("small", target), ("large", target + noise)):
+            with Store(tmp_path / f"{name}.db") as store:
+                store.append([], [_taliban()])
+                store.append(log)
+                folded.append(scenario.run(store, ["2031-01-01"]).folded)
+        assert folded[0] == folded[1] == len(target) + 1
+
+
+def _taliban() -> object:
+    from tracker.entities import Entity
+
+    return Entity("TALIBAN", "Taliban", "government")
+
+
+class TestScenarioFiles:
+    def test_retract_match_that_finds_nothing_is_an_error(
+        self, seeded: Store, tmp_path: Path
+    ) -> None:
+        """A retract entry that matches no event names the file and line."""
+        path = _write(
+            tmp_path,
+            "bad.toml",
+            'name = "x"\n\n[[retract]]\ntype = "recognition_granted"\n'
+            'actor = "CHN"\ncounterpart = "TALIBAN"\n',
+        )
+        with pytest.raises(LedgerError, match=r"bad\.toml:3: retract: no event matches"):
+            Scenario.from_file(path).run(seeded, ["2025-01-01"])
+
+    def test_base_scenario_is_built_upon(self, seeded: Store, tmp_path: Path) -> None:
+        """A scenario with `base` carries the base's changes and adds its own."""
+        path = _write(
+            tmp_path,
+            "more.toml",
+            f'name = "more"\nbase = "{CHINA}"\n\n[[add]]\ntype = "recognition_granted"\n'
+            'actor = "PAK"\ncounterpart = "TALIBAN"\non = 2026-02-01\n',
+        )
+        result = Scenario.from_file(path).run(seeded, ["2026-06-01"])
+        assert {d.dyad for d in result.dates["2026-06-01"]} == {
+            ("CHN", "TALIBAN"),
+            ("PAK", "TALIBAN"),
+        }
+
+    def test_base_loop_is_an_error(self, tmp_path: Path) -> None:
+        """A scenario whose base chain loops back is refused."""
+        path = _write(tmp_path, "loop.toml", 'name = "loop"\nbase = "loop.toml"\n')
+        with pytest.raises(LedgerError, match="loops back"):
+            Scenario.from_file(path)
+
+    def test_bad_add_names_file_and_line(self, tmp_path: Path) -> None:
+        """An invalid [[add]] event is reported with the file and the line of its table."""
+        path = _write(
+            tmp_path,
+            "bad.toml",
+            'name = "x"\n\n[[add]]\ntype = "recognition_granted"\n'
+            'actor = "CHN"\ncounterpart = "TALIBAN"\non = "2025-02-30"\n',
+        )
+        with pytest.raises(LedgerError, match=r"bad\.toml:3: .*2025-02-30"):
+            Scenario.from_file(path)
+
+    def test_known_at_uses_the_log_as_known_then(self, seeded: Store, tmp_path: Path) -> None:
+        """With known_at before the correction, the baseline has the vaguely dated removal."""
+        path = _write(
+            tmp_path, "k.toml", f'name = "k"\nbase = "{NEVER_LIFTED}"\nknown_at = 2025-07-04\n'
+        )
+        result = Scenario.from_file(path).run(seeded, ["2025-06-01"])
+        (diff,) = result.dates["2025-06-01"]
+        assert diff.baseline.uncertain
+        assert not diff.scenario.uncertain
+
+
+class TestScenarioCommand:
+    def test_json_shape(self, seeded_cli: Cli) -> None:
+        """`tracker scenario FILE --on D --json` gives the documented shape."""
+        result = seeded_cli("scenario", str(CHINA), "--on", "2026-06-01", "--json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert set(data) == {
+            "scenario",
+            "description",
+            "known_at",
+            "touched",
+            "added",
+            "retracted",
+            "dates",
+        }
+        (day,) = data["dates"]
+        (change,) = day["changes"]
+        assert change["actor"] == "CHN" and change["dimension"] == "recognition"
+        assert change["baseline"]["value"] == "none"
+        assert change["scenario"]["value"] == "recognized"
+
+    def test_who_after_scenario_is_unchanged(self, seeded_cli: Cli) -> None:
+        """After a scenario run, `who` still lists only RUS as recognizing TALIBAN."""
+        seeded_cli("scenario", str(CHINA), "--on", "2026-06-01")
+        result = seeded_cli(
+            "who", "TALIBAN", "--where", "recognition=recognized", "--on", "2026-06-01", "--json"
+        )
+        assert json.loads(result.output)["actors"] == ["RUS"]
+
+    def test_table_output(self, seeded_cli: Cli) -> None:
+        """The table names the dyad, the dimension and both values."""
+        result = seeded_cli("scenario", str(NEVER_LIFTED))
+        assert result.exit_code == 0, result.output
+        assert "RUS->TALIBAN" in result.output and "terrorist_organizations" in result.output
