@@ -40,7 +40,7 @@ def _upper(records: list[Record], day: str) -> dict[Dyad, dict[str, Value]]:
 
 class TestSeedReplay:
     def test_russia_taliban_in_order_with_sources(self, seeded: Store) -> None:
-        """RUS -> TALIBAN 2000-2025: designation added, removed, credentials, recognition, in order."""
+        """RUS -> TALIBAN 2000-2025: designation added, removed, credentials, recognition."""
         changes = list(replay(seeded, "RUS", "TALIBAN", start="2000-01-01", end="2025-12-31"))
         types = [c.record.event.type for c in changes]
         wanted = [
@@ -134,7 +134,7 @@ class TestReplayCommand:
         assert "Reuters" in out and "AFP" in out
 
     def test_json_lines(self, seeded_cli: Cli) -> None:
-        """--json prints one JSON object a line with date, dyad, dimension, before, after, sources."""
+        """--json prints JSON Lines: date, dyad, dimension, before, after, event, sources."""
         result = seeded_cli("replay", "RUS", "TALIBAN", "--from", "2025-07-03", "--json")
         lines = [json.loads(line) for line in result.output.splitlines()]
         assert lines

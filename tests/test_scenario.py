@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from events import Event, RecognitionGranted, Source, event_id
 from tracker import query
 from tracker.cli import seed_files
-from tracker.loading import load
 from tracker.errors import LedgerError
+from tracker.loading import load
 from tracker.scenario import Retraction, Scenario
 from tracker.store import Store
 
