@@ -452,7 +452,9 @@ def scenario_command(
     if result.known_at:
         click.echo(f"base log as known at {result.known_at}")
     touched = ", ".join(f"{a}->{c}" for a, c in result.touched)
-    click.echo(f"touches {len(result.touched)} dyads: {touched}")
+    click.echo(
+        f"touches {len(result.touched)} dyad{'' if len(result.touched) == 1 else 's'}: {touched}"
+    )
     for day, diffs in result.dates.items():
         click.echo(f"\non {day}:")
         if not diffs:
