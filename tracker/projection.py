@@ -131,3 +131,16 @@ def counterpart_timeline(
     )
     for actor, valid_from, *rest in rows:
         yield actor, valid_from, _answer(*rest)
+
+
+def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, dict[str, Answer]]:
+    """Every dyad's non-initial dimensions on `day`."""
+    rows = conn.execute(
+        "SELECT actor, counterpart, dimension, value, since, uncertain, possible, events "
+        "FROM intervals WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
+        (day, day),
+    )
+    found: dict[Dyad, dict[str, Answer]] = {}
+    for actor, counterpart, dimension, *rest in rows:
+        found.setdefault((actor, counterpart), {})[dimension] = _answer(*rest)
+    return found

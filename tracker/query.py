@@ -311,3 +311,8 @@ def _withdrawn_by(records: Iterable[Record], withdrawn: set[str]) -> dict[str, s
         if target in withdrawn and record.id not in withdrawn and target is not None:
             by[target] = record.id
     return by
+
+
+def world(store: Store, on: str) -> dict[Dyad, dict[str, Answer]]:
+    """Every dyad's state on day `on`: the dimensions that differ from the initial state."""
+    return projection.world_at(store.conn, dates.day(on))
