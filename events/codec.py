@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import cattrs
+import orjson
 from cattrs.gen import make_dict_unstructure_fn
 from cattrs.strategies import configure_tagged_union
 
@@ -120,11 +120,16 @@ def _strip_path(message: str) -> str:
     return f"{text} at {path}" if path else text
 
 
+def dumps(data: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 text (the form ids are hashed from)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def canonical(event: Event) -> str:
     """The canonical JSON text of an event's content (without its transaction time)."""
     body = converter.unstructure(event, Event)
     body.pop("recorded", None)
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return dumps(body)
 
 
 def event_id(event: Event) -> str:

@@ -31,8 +31,8 @@ def _token(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[int | None], value: int | None) -> None:
-    if value is not None and value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+    if value is not None and not 0 <= value <= 10**12:
+        raise ValueError(f"{attribute.name} must be from 0 to 10**12, got {value}")
 
 
 @attrs.frozen(kw_only=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 
 import attrs
@@ -23,7 +24,9 @@ import attrs
 OPEN_START = "0001-01-01"
 OPEN_END = "9999-12-31"
 
-_PART = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
+_PART = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 class DateError(ValueError):
@@ -64,16 +67,8 @@ def _bounds(text: str) -> tuple[str, str]:
     return (text, text)
 
 
-def parse(value: str | dt.date) -> Window:
-    """Read a date, month, year or interval into its window; raise DateError if it is not one."""
-    if isinstance(value, dt.datetime):
-        raise DateError(f"{value.isoformat()!r}: valid time is a date, not a timestamp")
-    if isinstance(value, dt.date):
-        text = value.isoformat()
-        return Window(text, text, text)
-    if not isinstance(value, str):
-        raise DateError(f"expected a date or a date string, got {type(value).__name__}")
-    text = value.strip()
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_text(text: str) -> Window:
     if "/" not in text:
         earliest, latest = _bounds(text)
         return Window(text, earliest, latest)
@@ -85,6 +80,18 @@ def parse(value: str | dt.date) -> Window:
     if start != ".." and end != ".." and _bounds(start)[0] > _bounds(end)[0]:
         raise DateError(f"{text!r}: the interval ends before it starts")
     return Window(text, earliest, latest)
+
+
+def parse(value: str | dt.date) -> Window:
+    """Read a date, month, year or interval into its window; raise DateError if it is not one."""
+    if isinstance(value, dt.datetime):
+        raise DateError(f"{value.isoformat()!r}: valid time is a date, not a timestamp")
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+        return Window(text, text, text)
+    if not isinstance(value, str):
+        raise DateError(f"expected a date or a date string, got {type(value).__name__}")
+    return _parse_text(value.strip())
 
 
 def day(value: str | dt.date) -> str:
@@ -103,8 +110,10 @@ def timestamp(value: str | dt.date) -> str:
         return f"{value.isoformat()}T23:59:59Z"
     elif isinstance(value, str):
         text = value.strip()
-        if _PART.fullmatch(text) and text.count("-") == 2:
+        if _DAY.fullmatch(text):
             return f"{day(text)}T23:59:59Z"
+        if not _MOMENT.match(text):
+            raise DateError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO timestamp")
         try:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
+
+import orjson
 
 from .state import Answer, Dyad, Value, encode
 from .timeline import Interval, Record, effective, intervals
@@ -45,6 +47,10 @@ def index(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> Non
     conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?)", rows)
 
 
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
     ans = interval.answer
     return (
@@ -53,24 +59,37 @@ def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
         interval.dimension,
         interval.valid_from,
         interval.valid_to,
-        json.dumps(encode(ans.value)),
+        _dumps(encode(ans.value)),
         ans.since,
         int(ans.uncertain),
-        json.dumps([encode(v) for v in ans.possible]),
-        json.dumps(ans.events),
+        _dumps([encode(v) for v in ans.possible]),
+        _dumps(ans.events),
     )
 
 
-def refresh(conn: sqlite3.Connection, dyads: Iterable[Dyad], load: Loader) -> int:
-    """Refold `dyads` from their events and replace their intervals; return the events folded."""
+def refresh(
+    conn: sqlite3.Connection, dyads: Iterable[Dyad], load: Loader, fresh: Container[Dyad] = ()
+) -> int:
+    """Refold `dyads` from their events and replace their intervals; return the events folded.
+
+    Dyads in `fresh` have no intervals yet, so there is nothing to delete for them.
+    """
     folded = 0
+    rows: list[tuple[object, ...]] = []
     for dyad in dyads:
         records = load(dyad)
         folded += len(records)
-        conn.execute("DELETE FROM intervals WHERE actor = ? AND counterpart = ?", dyad)
-        rows = [_row(dyad, i) for i in intervals(effective(records), dyad)]
-        conn.executemany("INSERT INTO intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if dyad not in fresh:
+            conn.execute("DELETE FROM intervals WHERE actor = ? AND counterpart = ?", dyad)
+        rows.extend(_row(dyad, i) for i in intervals(effective(records), dyad))
+        if len(rows) >= 20_000:
+            conn.executemany(_INSERT, rows)
+            rows.clear()
+    conn.executemany(_INSERT, rows)
     return folded
+
+
+_INSERT = "INSERT INTO intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def all_dyads(conn: sqlite3.Connection) -> Iterator[Dyad]:

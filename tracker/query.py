@@ -302,13 +302,10 @@ def history(
 
 
 def _withdrawn_by(records: Iterable[Record], withdrawn: set[str]) -> dict[str, str]:
-    from events import EventRetracted
-
     by: dict[str, str] = {}
     for record in records:
-        event = record.event
-        target = event.target if isinstance(event, EventRetracted) else event.corrects
-        if target in withdrawn and record.id not in withdrawn and target is not None:
+        target = record.withdraws
+        if target is not None and target in withdrawn and record.id not in withdrawn:
             by[target] = record.id
     return by
 

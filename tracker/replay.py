@@ -13,20 +13,19 @@ from typing import Any
 import attrs
 
 from . import dates
-from .state import INITIAL, Dyad, DyadState, diff, dyads, effects_on, encode, evolve
-from .store import Store
+from .state import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
+from .store import COLUMNS, Store
 from .timeline import Change, Record, retracted_ids
 
 
 def _withdrawn(store: Store, known_at: str | None, also: Iterable[str]) -> set[str]:
     """The ids withdrawn by the retractions and corrections known at `known_at`, and `also`."""
     rows = store.conn.execute(
-        "SELECT seq, id, body, earliest, latest, recorded FROM events "
-        "WHERE (type = 'event_retracted' OR body LIKE '%\"corrects\":%') "
+        f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL "
         "AND (? IS NULL OR recorded <= ?)",
         (known_at, known_at),
     )
-    return retracted_ids((Store._record(row) for row in rows), also)
+    return retracted_ids((Record(*row) for row in rows), also)
 
 
 def _stream(
@@ -51,13 +50,14 @@ def _stream(
         distinct = "DISTINCT "
     else:
         source, distinct = "events e", ""
+    columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
     rows = store.conn.execute(
-        f"SELECT {distinct}e.seq, e.id, e.body, e.earliest, e.latest, e.recorded FROM {source} "
+        f"SELECT {distinct}{columns} FROM {source} "
         f"WHERE {' AND '.join(where)} ORDER BY e.earliest, e.latest, e.seq",
         params,
     )
     for row in rows:
-        yield Store._record(row)
+        yield Record(*row)
 
 
 def replay(
@@ -88,16 +88,16 @@ def replay(
     for record in merged:
         if record.id in skip:
             continue
-        for dyad in dyads(record.event):
+        for dyad in dyads_of(record.type, record.actor, record.counterpart):
             if (actor is not None and dyad[0] != actor) or (
                 counterpart is not None and dyad[1] != counterpart
             ):
                 continue
-            step = effects_on(record.event, dyad)
+            step = effects_on(record, dyad)
             if not step:
                 continue
             before = states.get(dyad, INITIAL)
-            after = evolve(before, step, record.id, record.event.on)
+            after = evolve(before, step, record.id, record.on)
             states[dyad] = after
             if record.earliest >= start:
                 for dimension, old, new in diff(before, after):
@@ -107,8 +107,9 @@ def replay(
 def change_json(change: Change) -> dict[str, Any]:
     """The JSON shape of one change."""
     record = change.record
+    event = record.event
     return {
-        "on": record.event.on,
+        "on": record.on,
         "earliest": record.earliest,
         "actor": change.dyad[0],
         "counterpart": change.dyad[1],
@@ -116,9 +117,7 @@ def change_json(change: Change) -> dict[str, Any]:
         "before": encode(change.before),
         "after": encode(change.after),
         "event": record.id,
-        "type": record.event.type,
-        "hypothetical": record.event.hypothetical,
-        "sources": [
-            attrs.asdict(s, filter=lambda _, v: v is not None) for s in record.event.sources
-        ],
+        "type": record.type,
+        "hypothetical": event.hypothetical,
+        "sources": [attrs.asdict(s, filter=lambda _, v: v is not None) for s in event.sources],
     }

@@ -33,13 +33,13 @@ from typing import Any
 
 import attrs
 
-from events import Event, event_id
+from events import Event
 
 from . import dates, ledger
 from .errors import LedgerError, TrackerError
 from .query import _answers_json, check_entity
 from .state import Answer, Dyad
-from .store import Store, _affected
+from .store import Store
 from .timeline import Record, at, effective
 
 _KEYS = {"name", "description", "known_at", "base", "compare_on", "add", "retract"}
@@ -140,14 +140,8 @@ class Scenario:
 
     def records(self, after_seq: int) -> list[Record]:
         """The added events as records numbered after the store's last `seq`."""
-        out = []
-        for i, event in enumerate(self.adds, 1):
-            marked = attrs.evolve(event, hypothetical=True)
-            window = dates.parse(marked.on)
-            out.append(
-                Record(after_seq + i, event_id(marked), marked, window.earliest, window.latest, "")
-            )
-        return out
+        marked = (attrs.evolve(event, hypothetical=True) for event in self.adds)
+        return [Record.of(after_seq + i, event) for i, event in enumerate(marked, 1)]
 
     def run(self, store: Store, on: Sequence[str] = ()) -> ScenarioResult:
         """Compare the scenario with the baseline on each date (`on`, else `compare_on`)."""
@@ -159,19 +153,19 @@ class Scenario:
             for entity in (event.actor, event.counterpart):
                 check_entity(store, entity)
         added = self.records(store.head()[0])
-        by_id = {r.id: r.event for r in added}
+        by_id = {r.id: r for r in added}
         withdrawn = self.withdrawn(store, added, known)
-        touched: set[Dyad] = set()
-        for record in added:
-            target = record.event.corrects
-            touched |= _affected(record.event, None if target is None else store.event(target))
+        reach = {r.id: store.reach(r, by_id) for r in added}
+        touched: set[Dyad] = set().union(*reach.values())
         for target in withdrawn:
-            touched |= _affected(by_id.get(target) or store.event(target), None)
+            found = by_id.get(target) or store.stored(target)
+            assert found is not None  # withdrawn() only names events that exist
+            touched |= store.reach(found, by_id)
         results: dict[str, list[Difference]] = {day: [] for day in days}
         folded = 0
         for dyad in sorted(touched):
             stored = store.records(dyad)
-            mine = [r for r in added if dyad in _affected(r.event, None)]
+            mine = [r for r in added if dyad in reach[r.id]]
             folded += len(stored) + len(mine)
             base = effective(stored, known)
             # hypothetical records carry no transaction time: they are known at any known_at
@@ -225,8 +219,8 @@ def _resolve(
     found = [
         r.id
         for r in sorted([*stored, *added], key=lambda r: r.key)
-        if r.event.type == entry.type
-        and (r.event.actor, r.event.counterpart) == dyad
+        if r.type == entry.type
+        and (r.actor, r.counterpart) == dyad
         and (entry.on is None or _same_window(entry.on, r))
     ]
     if not found:
@@ -259,7 +253,7 @@ def _read(path: Path, seen: tuple[Path, ...]) -> Scenario:
         raise LedgerError(name, None, f"unknown key(s): {', '.join(sorted(unknown))}")
     if not isinstance(doc.get("name"), str) or not doc["name"].strip():
         raise LedgerError(name, None, "a scenario needs a 'name'")
-    lines = text.splitlines()
+    lines = text.split("\n")
     base = Scenario(name=doc["name"])
     if "base" in doc:
         if not isinstance(doc["base"], str):

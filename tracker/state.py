@@ -8,8 +8,9 @@ a clock or draws a random number.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
-from typing import Literal, TypeAlias, assert_never
+from typing import Literal, Protocol, TypeAlias, assert_never
 
 import attrs
 
@@ -22,6 +23,7 @@ from events import (
     CredentialsAccepted,
     DesignationAdded,
     DesignationRemoved,
+    Envelope,
     EnvoyExpelled,
     EnvoyRecalled,
     EnvoySent,
@@ -81,90 +83,138 @@ def default(dimension: str) -> Value:
     return frozenset() if dimension in SET_DIMENSIONS else "none"
 
 
-def effects(event: Event) -> tuple[Effect, ...]:
-    """What `event` does to the actor->counterpart dyad."""
+# What each event type does to the actor->counterpart dyad: (dimension, op, value), where a
+# value of None stands for the event's operand (its level, designation, measure, area, stance).
+RULES: dict[str, tuple[tuple[str, Op, str | None], ...]] = {
+    "recognition_granted": (("recognition", "set", "recognized"),),
+    "recognition_withdrawn": (("recognition", "set", "withdrawn"),),
+    "relations_established": (("relations", "set", "established"),),
+    "relations_suspended": (("relations", "set", "suspended"),),
+    "relations_severed": (("relations", "set", "severed"),),
+    "envoy_sent": (("envoy_sent", "set", None),),
+    "envoy_recalled": (("envoy_sent", "set", "none"),),
+    "credentials_accepted": (("envoy_received", "set", None),),
+    "envoy_expelled": (("envoy_received", "set", "none"),),
+    "designation_added": (("designations", "add", None),),
+    "designation_removed": (("designations", "remove", None),),
+    "sanctions_imposed": (("sanctions", "add", None),),
+    "sanctions_lifted": (("sanctions", "remove", None),),
+    "intervention_started": (("military", "set", "intervention"),),
+    "intervention_ended": (("military", "set", "none"),),
+    "membership_joined": (("membership", "set", "member"),),
+    "membership_suspended": (("membership", "set", "suspended"),),
+    "membership_left": (("membership", "set", "left"),),
+    "control_taken": (("control", "set", "governs"),),
+    "control_lost": (("control", "set", "none"),),
+    "cooperation_agreed": (("cooperation", "add", None),),
+    "cooperation_ended": (("cooperation", "remove", None),),
+    "statement_made": (("stance", "set", None),),
+    "attack_carried_out": (),
+    "visit_paid": (),
+    "event_retracted": (),
+}
+
+# What symmetric and envoy events do to the counterpart->actor dyad.
+MIRROR_RULES: dict[str, tuple[tuple[str, Op, str | None], ...]] = {
+    "relations_established": RULES["relations_established"],
+    "relations_suspended": RULES["relations_suspended"],
+    "relations_severed": RULES["relations_severed"],
+    "credentials_accepted": (("envoy_sent", "set", None),),
+    "envoy_expelled": (("envoy_sent", "set", "none"),),
+    "envoy_recalled": (("envoy_received", "set", "none"),),
+}
+
+
+def operand(event: Event) -> str | None:
+    """The event's own value that its rules apply (None for types without one)."""
     match event:
-        case RecognitionGranted():
-            return (("recognition", "set", "recognized"),)
-        case RecognitionWithdrawn():
-            return (("recognition", "set", "withdrawn"),)
-        case RelationsEstablished():
-            return (("relations", "set", "established"),)
-        case RelationsSuspended():
-            return (("relations", "set", "suspended"),)
-        case RelationsSevered():
-            return (("relations", "set", "severed"),)
-        case EnvoySent(level=level):
-            return (("envoy_sent", "set", level),)
-        case EnvoyRecalled():
-            return (("envoy_sent", "set", "none"),)
-        case CredentialsAccepted(level=level):
-            return (("envoy_received", "set", level),)
-        case EnvoyExpelled():
-            return (("envoy_received", "set", "none"),)
-        case DesignationAdded(designation=name):
-            return (("designations", "add", name),)
-        case DesignationRemoved(designation=name):
-            return (("designations", "remove", name),)
-        case SanctionsImposed(measure=measure):
-            return (("sanctions", "add", measure),)
-        case SanctionsLifted(measure=measure):
-            return (("sanctions", "remove", measure),)
-        case InterventionStarted():
-            return (("military", "set", "intervention"),)
-        case InterventionEnded():
-            return (("military", "set", "none"),)
-        case MembershipJoined():
-            return (("membership", "set", "member"),)
-        case MembershipSuspended():
-            return (("membership", "set", "suspended"),)
-        case MembershipLeft():
-            return (("membership", "set", "left"),)
-        case ControlTaken():
-            return (("control", "set", "governs"),)
-        case ControlLost():
-            return (("control", "set", "none"),)
-        case CooperationAgreed(area=area):
-            return (("cooperation", "add", area),)
-        case CooperationEnded(area=area):
-            return (("cooperation", "remove", area),)
-        case StatementMade(stance=stance):
-            return (("stance", "set", stance),)
-        case AttackCarriedOut() | VisitPaid() | EventRetracted():
-            return ()
+        case EnvoySent(level=value) | CredentialsAccepted(level=value):
+            return value
+        case DesignationAdded(designation=value) | DesignationRemoved(designation=value):
+            return value
+        case SanctionsImposed(measure=value) | SanctionsLifted(measure=value):
+            return value
+        case CooperationAgreed(area=value) | CooperationEnded(area=value):
+            return value
+        case StatementMade(stance=value):
+            return value
+        case EventRetracted(target=value):
+            return value
+        case (
+            RecognitionGranted()
+            | RecognitionWithdrawn()
+            | RelationsEstablished()
+            | RelationsSuspended()
+            | RelationsSevered()
+            | EnvoyRecalled()
+            | EnvoyExpelled()
+            | InterventionStarted()
+            | InterventionEnded()
+            | MembershipJoined()
+            | MembershipSuspended()
+            | MembershipLeft()
+            | ControlTaken()
+            | ControlLost()
+            | AttackCarriedOut()
+            | VisitPaid()
+        ):
+            return None
         case _:
             assert_never(event)
 
 
+@functools.cache
+def rules(kind: str, value: str | None, mirror: bool = False) -> tuple[Effect, ...]:
+    """The effects of an event of type `kind` with operand `value` (on the mirror dyad if asked)."""
+    table = MIRROR_RULES if mirror else RULES
+    return tuple(
+        (dimension, op, value if constant is None else constant)  # type: ignore[misc]
+        for dimension, op, constant in table.get(kind, ())
+    )
+
+
+def effects(event: Event) -> tuple[Effect, ...]:
+    """What `event` does to the actor->counterpart dyad."""
+    return rules(event.type, operand(event))
+
+
 def mirror_effects(event: Event) -> tuple[Effect, ...]:
     """What `event` does to the counterpart->actor dyad (symmetric and envoy events)."""
-    match event:
-        case RelationsEstablished() | RelationsSuspended() | RelationsSevered():
-            return effects(event)
-        case CredentialsAccepted(level=level):
-            return (("envoy_sent", "set", level),)
-        case EnvoyExpelled():
-            return (("envoy_sent", "set", "none"),)
-        case EnvoyRecalled():
-            return (("envoy_received", "set", "none"),)
-        case _:
-            return ()
+    return rules(event.type, operand(event), True)
+
+
+def dyads_of(kind: str, actor: str, counterpart: str) -> tuple[Dyad, ...]:
+    """The dyads an event of type `kind` moves: its own, and the mirror one if it has rules."""
+    if kind in MIRROR_RULES:
+        return ((actor, counterpart), (counterpart, actor))
+    return ((actor, counterpart),)
 
 
 def dyads(event: Event) -> tuple[Dyad, ...]:
-    """The dyads whose state `event` moves: its own, and the mirror one if it has effects."""
-    forward = (event.actor, event.counterpart)
-    if mirror_effects(event):
-        return (forward, (event.counterpart, event.actor))
-    return (forward,)
+    """The dyads whose state `event` moves."""
+    return dyads_of(event.type, event.actor, event.counterpart)
 
 
-def effects_on(event: Event, dyad: Dyad) -> tuple[Effect, ...]:
-    """What `event` does to `dyad` (nothing if the event does not move it)."""
-    if dyad == (event.actor, event.counterpart):
-        return effects(event)
-    if dyad == (event.counterpart, event.actor):
-        return mirror_effects(event)
+class Fact(Protocol):
+    """What the reducers need of a stored event (a Record has it)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def counterpart(self) -> str: ...
+    @property
+    def operand(self) -> str | None: ...
+
+
+def effects_on(item: Event | Fact, dyad: Dyad) -> tuple[Effect, ...]:
+    """What an event (or a stored record of one) does to `dyad`; () if it does not move it."""
+    value = item.operand if not isinstance(item, Envelope) else operand(item)
+    if dyad == (item.actor, item.counterpart):
+        return rules(item.type, value)
+    if dyad == (item.counterpart, item.actor):
+        return rules(item.type, value, True)
     return ()
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
+import orjson
 
 from events import Event, EventRetracted
 
+from . import dates
 from .state import (
     DIMENSIONS,
     INITIAL,
@@ -25,24 +27,71 @@ from .state import (
     diff,
     effects_on,
     evolve,
+    operand,
 )
 
 
 @attrs.frozen
 class Record:
-    """A stored event with its place in the log and its valid-time window."""
+    """A stored event: its place in the log, its valid-time window, and what the reducers need.
+
+    `body` is the event's stored JSON; `event` decodes it when the whole event is wanted.
+    """
 
     seq: int
     id: str
-    event: Event
+    type: str
+    actor: str
+    counterpart: str
+    on: str
     earliest: str
     latest: str
     recorded: str
+    operand: str | None
+    withdraws: str | None
+    body: str = attrs.field(repr=False, eq=False)
 
     @property
     def key(self) -> tuple[str, str, int]:
         """The replay order: earliest day, latest day, sequence number."""
         return (self.earliest, self.latest, self.seq)
+
+    @property
+    def event(self) -> Event:
+        """The whole event, decoded from `body`."""
+        from events import from_dict
+
+        return from_dict(orjson.loads(self.body))
+
+    @classmethod
+    def of(cls, seq: int, event: Event, recorded: str = "", event_id: str | None = None) -> Record:
+        """The record of `event` at `seq` (its id computed unless given)."""
+        from events import dumps, to_dict
+        from events import event_id as content_id
+
+        window = dates.parse(event.on)
+        stored = to_dict(event)
+        stored.pop("recorded", None)
+        body = dumps(stored)
+        return cls(
+            seq,
+            event_id or content_id(event),
+            event.type,
+            event.actor,
+            event.counterpart,
+            event.on,
+            window.earliest,
+            window.latest,
+            recorded or event.recorded or "",
+            operand(event),
+            withdrawn_by(event),
+            body,
+        )
+
+
+def withdrawn_by(event: Event) -> str | None:
+    """The id an event withdraws: a retraction's target, or the id a replacement corrects."""
+    return event.target if isinstance(event, EventRetracted) else event.corrects
 
 
 def retracted_ids(records: Iterable[Record], also: Iterable[str] = ()) -> set[str]:
@@ -54,11 +103,8 @@ def retracted_ids(records: Iterable[Record], also: Iterable[str] = ()) -> set[st
     for record in sorted(records, key=lambda r: r.seq, reverse=True):
         if record.id in withdrawn:
             continue  # a withdrawn retraction withdraws nothing
-        event = record.event
-        if isinstance(event, EventRetracted):
-            withdrawn.add(event.target)
-        if event.corrects is not None:
-            withdrawn.add(event.corrects)
+        if record.withdraws is not None:
+            withdrawn.add(record.withdraws)
     return withdrawn
 
 
@@ -76,9 +122,9 @@ def effective(
 
 def _fold(records: Iterable[Record], dyad: Dyad, state: DyadState = INITIAL) -> DyadState:
     for record in records:
-        step = effects_on(record.event, dyad)
+        step = effects_on(record, dyad)
         if step:
-            state = evolve(state, step, record.id, record.event.on)
+            state = evolve(state, step, record.id, record.on)
     return state
 
 
@@ -140,8 +186,9 @@ def intervals(records: Sequence[Record], dyad: Dyad) -> list[Interval]:
         points.setdefault(day, [None, None])[0] = state
     for day, state in _upper_states(records, dyad):
         points.setdefault(day, [None, None])[1] = state
-    lower, upper = INITIAL, INITIAL
-    open_rows: dict[str, tuple[str, Answer]] = {}
+    lower = upper = INITIAL
+    previous = [(low, up) for low, up in zip(lower.slots, upper.slots, strict=True)]
+    open_rows: dict[int, tuple[str, Answer]] = {}
     rows: list[Interval] = []
     for day in sorted(points):
         new_lower, new_upper = points[day]
@@ -149,22 +196,25 @@ def intervals(records: Sequence[Record], dyad: Dyad) -> list[Interval]:
             lower = new_lower
         if new_upper is not None:
             upper = new_upper
-        for name, low, up in zip(DIMENSIONS, lower.slots, upper.slots, strict=True):
+        for i, (low, up) in enumerate(zip(lower.slots, upper.slots, strict=True)):
+            if previous[i][0] is low and previous[i][1] is up:
+                continue  # a fold leaves untouched slots as the same objects
+            previous[i] = (low, up)
             current = answer(low, up)
-            previous = open_rows.get(name)
-            if previous is not None and previous[1] == current:
+            opened = open_rows.get(i)
+            if opened is not None:
+                if opened[1] == current:
+                    continue
+                rows.append(Interval(DIMENSIONS[i], opened[0], day, opened[1]))
+            elif current == _NOTHING[i]:
                 continue
-            if previous is not None:
-                rows.append(Interval(name, previous[0], day, previous[1]))
-            if current == _NOTHING[name] and previous is None:
-                continue
-            open_rows[name] = (day, current)
-    rows.extend(Interval(name, start, None, ans) for name, (start, ans) in open_rows.items())
+            open_rows[i] = (day, current)
+    rows.extend(Interval(DIMENSIONS[i], start, None, ans) for i, (start, ans) in open_rows.items())
     rows.sort(key=lambda row: (row.dimension, row.valid_from))
     return rows
 
 
-_NOTHING = {name: answer(slot, slot) for name, slot in zip(DIMENSIONS, INITIAL.slots, strict=True)}
+_NOTHING = [answer(slot, slot) for slot in INITIAL.slots]
 
 
 @attrs.frozen
@@ -181,10 +231,10 @@ class Change:
 def changes(records: Iterable[Record], dyad: Dyad, state: DyadState = INITIAL) -> Iterator[Change]:
     """The value changes of `dyad`, in replay order, folding `records` from `state`."""
     for record in records:
-        step = effects_on(record.event, dyad)
+        step = effects_on(record, dyad)
         if not step:
             continue
-        new = evolve(state, step, record.id, record.event.on)
+        new = evolve(state, step, record.id, record.on)
         for name, old, after in diff(state, new):
             yield Change(record, dyad, name, old, after)
         state = new
