@@ -1,15 +1,19 @@
 """The vocabulary of the tracker: frozen, sourced events and their stored shape."""
 
-from .codec import (
-    UPCASTERS,
-    EventFormatError,
-    canonical,
-    converter,
-    dumps,
-    event_id,
-    from_dict,
-    to_dict,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .codec import (
+        UPCASTERS,
+        EventFormatError,
+        canonical,
+        converter,
+        dumps,
+        event_id,
+        from_dict,
+        to_dict,
+    )
+
 from .types import (
     EVENT_CLASSES,
     LEVELS,
@@ -42,7 +46,29 @@ from .types import (
     Source,
     StatementMade,
     VisitPaid,
+    operand,
 )
+
+_CODEC = {
+    "UPCASTERS",
+    "EventFormatError",
+    "canonical",
+    "converter",
+    "dumps",
+    "event_id",
+    "from_dict",
+    "to_dict",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the converter (and cattrs) only when serialization is first needed."""
+    if name in _CODEC:
+        from . import codec
+
+        return getattr(codec, name)
+    raise AttributeError(f"module 'events' has no attribute {name!r}")
+
 
 __all__ = [
     "EVENT_CLASSES",
@@ -83,5 +109,6 @@ __all__ = [
     "dumps",
     "event_id",
     "from_dict",
+    "operand",
     "to_dict",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, assert_never
 
 import attrs
 
@@ -312,3 +312,41 @@ Event = (
 )
 
 EVENT_CLASSES: dict[str, type[Envelope]] = {cls.TYPE: cls for cls in Event.__args__}
+
+
+def operand(event: Event) -> str | None:
+    """The event's own value that its rules apply (None for types without one)."""
+    match event:
+        case EnvoySent(level=value) | CredentialsAccepted(level=value):
+            return value
+        case DesignationAdded(designation=value) | DesignationRemoved(designation=value):
+            return value
+        case SanctionsImposed(measure=value) | SanctionsLifted(measure=value):
+            return value
+        case CooperationAgreed(area=value) | CooperationEnded(area=value):
+            return value
+        case StatementMade(stance=value):
+            return value
+        case EventRetracted(target=value):
+            return value
+        case (
+            RecognitionGranted()
+            | RecognitionWithdrawn()
+            | RelationsEstablished()
+            | RelationsSuspended()
+            | RelationsSevered()
+            | EnvoyRecalled()
+            | EnvoyExpelled()
+            | InterventionStarted()
+            | InterventionEnded()
+            | MembershipJoined()
+            | MembershipSuspended()
+            | MembershipLeft()
+            | ControlTaken()
+            | ControlLost()
+            | AttackCarriedOut()
+            | VisitPaid()
+        ):
+            return None
+        case _:
+            assert_never(event)

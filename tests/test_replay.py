@@ -32,7 +32,7 @@ def _upper(records: list[Record], day: str) -> dict[Dyad, dict[str, Value]]:
             (record.event.actor, record.event.counterpart),
             (record.event.counterpart, record.event.actor),
         }:
-            step = effects_on(record.event, dyad)
+            step = effects_on(record, dyad)
             if step:
                 states[dyad] = evolve(states.get(dyad, INITIAL), step, record.id, record.event.on)
     return {dyad: state.values() for dyad, state in states.items()}

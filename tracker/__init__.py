@@ -1,16 +1,60 @@
 """The tracker engine: dates, reducers, ledgers, the SQLite store, projections and queries.
 
-Library first: open a `Store`, `load` ledgers into it, and ask `state`, `who`, `first` and
-`history`. The `tracker` command is a thin layer over these functions.
+Library first: open a `Store`, `load` ledgers into it, and ask `state`, `who`, `first`,
+`history` and `world`; run a `Scenario`; `replay` the changes. The `tracker` command is a thin
+layer over these functions. Names are imported on first use, so the command starts fast.
 """
 
-from .dates import DateError, Window
-from .entities import Entity
-from .errors import LedgerError, TrackerError
-from .loading import load
-from .query import FirstResult, HistoryEntry, StateResult, WhoResult, first, history, state, who
-from .state import DIMENSIONS, Answer
-from .store import AppendReport, Store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dates import DateError, Window
+    from .entities import Entity
+    from .errors import LedgerError, TrackerError
+    from .loading import load
+    from .query import (
+        FirstResult,
+        HistoryEntry,
+        StateResult,
+        WhoResult,
+        first,
+        history,
+        state,
+        who,
+        world,
+    )
+    from .replay import replay
+    from .scenario import Scenario, ScenarioResult
+    from .state import DIMENSIONS, Answer
+    from .store import AppendReport, Store
+
+_HOMES = {
+    "DIMENSIONS": "state",
+    "Answer": "state",
+    "AppendReport": "store",
+    "DateError": "dates",
+    "Entity": "entities",
+    "FirstResult": "query",
+    "HistoryEntry": "query",
+    "LedgerError": "errors",
+    "Scenario": "scenario",
+    "ScenarioResult": "scenario",
+    "StateResult": "query",
+    "Store": "store",
+    "TrackerError": "errors",
+    "WhoResult": "query",
+    "Window": "dates",
+    "first": "query",
+    "history": "query",
+    "load": "loading",
+    "replay": "replay",
+    "state": "query",
+    "who": "query",
+    "world": "query",
+}
 
 __all__ = [
     "DIMENSIONS",
@@ -21,6 +65,8 @@ __all__ = [
     "FirstResult",
     "HistoryEntry",
     "LedgerError",
+    "Scenario",
+    "ScenarioResult",
     "StateResult",
     "Store",
     "TrackerError",
@@ -29,6 +75,16 @@ __all__ = [
     "first",
     "history",
     "load",
+    "replay",
     "state",
     "who",
+    "world",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'tracker' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{home}", __name__), name)

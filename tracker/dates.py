@@ -21,6 +21,8 @@ import re
 
 import attrs
 
+from .errors import TrackerError
+
 OPEN_START = "0001-01-01"
 OPEN_END = "9999-12-31"
 
@@ -29,7 +31,7 @@ _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
 _PART = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
-class DateError(ValueError):
+class DateError(TrackerError, ValueError):
     """A date or interval that cannot be read; the message says why."""
 
 

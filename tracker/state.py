@@ -10,40 +10,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from typing import Literal, Protocol, TypeAlias, assert_never
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 import attrs
 
-from events import (
-    AttackCarriedOut,
-    ControlLost,
-    ControlTaken,
-    CooperationAgreed,
-    CooperationEnded,
-    CredentialsAccepted,
-    DesignationAdded,
-    DesignationRemoved,
-    Envelope,
-    EnvoyExpelled,
-    EnvoyRecalled,
-    EnvoySent,
-    Event,
-    EventRetracted,
-    InterventionEnded,
-    InterventionStarted,
-    MembershipJoined,
-    MembershipLeft,
-    MembershipSuspended,
-    RecognitionGranted,
-    RecognitionWithdrawn,
-    RelationsEstablished,
-    RelationsSevered,
-    RelationsSuspended,
-    SanctionsImposed,
-    SanctionsLifted,
-    StatementMade,
-    VisitPaid,
-)
+if TYPE_CHECKING:
+    from events import Event
 
 Value: TypeAlias = str | frozenset[str]
 Op = Literal["set", "add", "remove"]
@@ -125,44 +97,6 @@ MIRROR_RULES: dict[str, tuple[tuple[str, Op, str | None], ...]] = {
 }
 
 
-def operand(event: Event) -> str | None:
-    """The event's own value that its rules apply (None for types without one)."""
-    match event:
-        case EnvoySent(level=value) | CredentialsAccepted(level=value):
-            return value
-        case DesignationAdded(designation=value) | DesignationRemoved(designation=value):
-            return value
-        case SanctionsImposed(measure=value) | SanctionsLifted(measure=value):
-            return value
-        case CooperationAgreed(area=value) | CooperationEnded(area=value):
-            return value
-        case StatementMade(stance=value):
-            return value
-        case EventRetracted(target=value):
-            return value
-        case (
-            RecognitionGranted()
-            | RecognitionWithdrawn()
-            | RelationsEstablished()
-            | RelationsSuspended()
-            | RelationsSevered()
-            | EnvoyRecalled()
-            | EnvoyExpelled()
-            | InterventionStarted()
-            | InterventionEnded()
-            | MembershipJoined()
-            | MembershipSuspended()
-            | MembershipLeft()
-            | ControlTaken()
-            | ControlLost()
-            | AttackCarriedOut()
-            | VisitPaid()
-        ):
-            return None
-        case _:
-            assert_never(event)
-
-
 @functools.cache
 def rules(kind: str, value: str | None, mirror: bool = False) -> tuple[Effect, ...]:
     """The effects of an event of type `kind` with operand `value` (on the mirror dyad if asked)."""
@@ -175,11 +109,15 @@ def rules(kind: str, value: str | None, mirror: bool = False) -> tuple[Effect, .
 
 def effects(event: Event) -> tuple[Effect, ...]:
     """What `event` does to the actor->counterpart dyad."""
+    from events import operand
+
     return rules(event.type, operand(event))
 
 
 def mirror_effects(event: Event) -> tuple[Effect, ...]:
     """What `event` does to the counterpart->actor dyad (symmetric and envoy events)."""
+    from events import operand
+
     return rules(event.type, operand(event), True)
 
 
@@ -208,13 +146,12 @@ class Fact(Protocol):
     def operand(self) -> str | None: ...
 
 
-def effects_on(item: Event | Fact, dyad: Dyad) -> tuple[Effect, ...]:
-    """What an event (or a stored record of one) does to `dyad`; () if it does not move it."""
-    value = item.operand if not isinstance(item, Envelope) else operand(item)
+def effects_on(item: Fact, dyad: Dyad) -> tuple[Effect, ...]:
+    """What a stored event does to `dyad`; () if it does not move it."""
     if dyad == (item.actor, item.counterpart):
-        return rules(item.type, value)
+        return rules(item.type, item.operand)
     if dyad == (item.counterpart, item.actor):
-        return rules(item.type, value, True)
+        return rules(item.type, item.operand, True)
     return ()
 
 

@@ -175,10 +175,9 @@ class Store:
         Raises TrackerError (a LedgerError for located items) and writes nothing if any event
         is invalid: an unknown entity, a retraction of an unknown event.
         """
-        from events import EventRetracted, dumps, to_dict
+        from events import EventRetracted, dumps, operand, to_dict
 
         from .ledger import Located
-        from .state import operand
 
         with self.transaction() as conn:
             self._put_entities(conn, [e.item if isinstance(e, Located) else e for e in entities])

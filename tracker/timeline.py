@@ -8,12 +8,15 @@ Pure: the records are passed in.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import orjson
 
-from events import Event, EventRetracted
+if TYPE_CHECKING:
+    from events import Event
 
 from . import dates
 from .state import (
@@ -27,7 +30,6 @@ from .state import (
     diff,
     effects_on,
     evolve,
-    operand,
 )
 
 
@@ -66,7 +68,7 @@ class Record:
     @classmethod
     def of(cls, seq: int, event: Event, recorded: str = "", event_id: str | None = None) -> Record:
         """The record of `event` at `seq` (its id computed unless given)."""
-        from events import dumps, to_dict
+        from events import dumps, operand, to_dict
         from events import event_id as content_id
 
         window = dates.parse(event.on)
@@ -91,6 +93,8 @@ class Record:
 
 def withdrawn_by(event: Event) -> str | None:
     """The id an event withdraws: a retraction's target, or the id a replacement corrects."""
+    from events import EventRetracted
+
     return event.target if isinstance(event, EventRetracted) else event.corrects
 
 
@@ -149,24 +153,33 @@ class Interval:
 
 
 def _lower_states(records: Sequence[Record], dyad: Dyad) -> Iterator[tuple[str, DyadState]]:
-    """The settled state at each day on which some event becomes settled."""
+    """The settled state at each day on which some event becomes settled.
+
+    Events settle in order of their latest day but fold in replay order, so one may settle
+    behind others already folded: the fold is resumed from the state just before it.
+    """
     by_latest = sorted(records, key=lambda r: (r.latest, r.key))
+    keys: list[tuple[str, str, int]] = []  # the settled records' replay keys, in order
     settled: list[Record] = []
-    state = INITIAL
+    states: list[DyadState] = []  # states[i]: after folding settled[: i + 1]
     i = 0
     while i < len(by_latest):
         day = by_latest[i].latest
-        batch = []
+        start = len(settled)
         while i < len(by_latest) and by_latest[i].latest == day:
-            batch.append(by_latest[i])
+            record = by_latest[i]
+            at_ = bisect.bisect(keys, record.key)
+            keys.insert(at_, record.key)
+            settled.insert(at_, record)
+            start = min(start, at_)
             i += 1
-        batch.sort(key=lambda r: r.key)
-        if not settled or batch[0].key > settled[-1].key:
-            state = _fold(batch, dyad, state)  # the common case: settled events come in order
-            settled.extend(batch)
-        else:  # an event settles behind ones already folded: refold in replay order
-            settled = sorted([*settled, *batch], key=lambda r: r.key)
-            state = _fold(settled, dyad)
+        state = states[start - 1] if start else INITIAL
+        del states[start:]
+        for record in settled[start:]:
+            step = effects_on(record, dyad)
+            if step:
+                state = evolve(state, step, record.id, record.on)
+            states.append(state)
         yield day, state
 
 
