@@ -235,19 +235,36 @@ def _plain_dates(located: Located, raw: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def iter_jsonl(path: str | Path) -> Iterator[Located]:
-    """Stream validated items from a JSON Lines file, without holding the file in memory."""
+def iter_jsonl(path: str | Path, *, only_entities: bool = False) -> Iterator[Located]:
+    """Stream validated items from a JSON Lines file, without holding the file in memory.
+
+    With `only_entities`, read just the entity lines (a quick first pass over a big file).
+    """
     name = str(path)
 
     def lines() -> Iterator[tuple[int, str]]:
-        with open(path, "rb") as handle:
+        empty = True
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below, errors reported as ours
+        except OSError as error:
+            raise LedgerError(name, None, f"cannot read: {error.strerror or error}") from None
+        with handle:
             for number, data in enumerate(handle, 1):
+                if empty and data.strip():
+                    empty = False
+                if only_entities and b'"entity"' not in data:
+                    continue
                 try:
                     yield number, data.decode("utf-8")
                 except UnicodeDecodeError:
                     raise LedgerError(name, number, "not UTF-8 text") from None
+        if empty:
+            raise LedgerError(name, None, "empty ledger: no entities or events")
 
-    return _jsonl(name, lines())
+    found = _jsonl(name, lines())
+    if only_entities:
+        return (item for item in found if isinstance(item.item, Entity))
+    return found
 
 
 def _toml_value(value: Any) -> str:

@@ -43,6 +43,9 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events is append-only: record a retraction instead'); END;
 """
 
+CHUNK = 5_000  # records written at a time within a load's transaction (bounds memory)
+MAX_REPORTED_IDS = 100_000  # ids an AppendReport lists (the count is always exact)
+
 Clock = Callable[[], str]
 Progress = Callable[[int], None]
 
@@ -60,7 +63,7 @@ def chain(previous: str, seq: int, event_id: str, recorded: str, body: str) -> s
 
 @attrs.frozen
 class AppendReport:
-    """What a load did: events added, events already present, dyads refolded."""
+    """What a load did: events added, events already present, dyads refolded, new ids."""
 
     added: int
     skipped: int
@@ -184,9 +187,11 @@ class Store:
             known = self._entity_ids(conn)
             old_head, previous = self.head()
             seq, now = old_head, self.clock()
-            batch: dict[str, Record] = {}
-            by_seq: dict[int, Record] = {}
+            chunk: dict[str, Record] = {}  # the records not yet written
             touches: list[tuple[str, str, int]] = []
+            touched: set[Dyad] = set()
+            existed: set[Dyad] = set()  # touched dyads that had events before this load
+            ids: list[str] = []
             skipped = done = 0
             for item in events:
                 done += 1
@@ -198,7 +203,7 @@ class Store:
                 recorded = stored.pop("recorded", None) or now
                 body = dumps(stored)
                 event_id = _content_id(body, stored)
-                if event_id in batch or (old_head and self._has(conn, event_id)):
+                if event_id in chunk or (seq > len(chunk) and self._has(conn, event_id)):
                     skipped += 1
                     continue
                 for entity_id in (event.actor, event.counterpart):
@@ -221,9 +226,8 @@ class Store:
                     withdraws,
                     body,
                 )
-                target = None
                 if withdraws is not None:
-                    target = batch.get(withdraws) or self._stored(conn, withdraws)
+                    target = chunk.get(withdraws) or self._stored(conn, withdraws)
                     if target is None:
                         raise fail(f"{event.type}: no stored event has id {withdraws!r}")
                     if isinstance(event, EventRetracted) and (
@@ -233,23 +237,36 @@ class Store:
                             "event_retracted: actor and counterpart must be the target's "
                             f"({target.actor} -> {target.counterpart})"
                         )
-                touches.extend((a, c, seq) for a, c in self.reach(record, batch))
-                batch[event_id] = by_seq[seq] = record
-            previous = self._insert(conn, batch.values(), previous)
-            touched = sorted({(a, c) for a, c, _ in touches})
-            existed = {d for d in touched if old_head and self._dyad_exists(conn, d)}
-            projection.index(conn, touches)
-            new_by_dyad: dict[Dyad, list[Record]] = {}
-            for actor, counterpart, number in touches:
-                new_by_dyad.setdefault((actor, counterpart), []).append(by_seq[number])
+                for dyad in self.reach(record, chunk):
+                    if dyad not in touched:
+                        touched.add(dyad)
+                        if old_head and self._dyad_exists(conn, dyad):
+                            existed.add(dyad)
+                    touches.append((*dyad, seq))
+                chunk[event_id] = record
+                if len(ids) < MAX_REPORTED_IDS:
+                    ids.append(event_id)
+                if len(chunk) >= CHUNK:
+                    previous = self._flush(conn, chunk, touches, previous)
+            self._flush(conn, chunk, touches, previous)
+            projection.refresh(
+                conn, sorted(touched), lambda dyad: self._records(conn, dyad), touched - existed
+            )
+        return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
 
-            def load(dyad: Dyad) -> list[Record]:
-                old = self._records(conn, dyad, upto=old_head) if dyad in existed else []
-                return old + new_by_dyad.get(dyad, [])
-
-            fresh = {d for d in touched if d not in existed}
-            projection.refresh(conn, touched, load, fresh)
-        return AppendReport(len(batch), skipped, len(touched), tuple(batch))
+    def _flush(
+        self,
+        conn: sqlite3.Connection,
+        chunk: dict[str, Record],
+        touches: list[tuple[str, str, int]],
+        previous: str,
+    ) -> str:
+        """Write the pending records and their dyad index rows; return the chain's new head."""
+        previous = self._insert(conn, chunk.values(), previous)
+        projection.index(conn, touches)
+        chunk.clear()
+        touches.clear()
+        return previous
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, records: Iterable[Record], previous: str) -> str:
