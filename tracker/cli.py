@@ -17,7 +17,15 @@ import click
 
 from .errors import TrackerError
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+def _seeds() -> Path:
+    """The bundled seeds: beside the package in a checkout, under share/ in an installed wheel."""
+    beside = Path(__file__).resolve().parent.parent / "seeds"
+    installed = Path(sys.prefix) / "share" / "geo-state-tracker" / "seeds"
+    return beside if beside.is_dir() or not installed.is_dir() else installed
+
+
+SEEDS = _seeds()
 
 
 class _Group(click.Group):
@@ -87,8 +95,9 @@ def _store(ctx: click.Context) -> Iterator[Any]:
             click.echo(f"created {path} from {SEEDS.name}/ ({report.added} events)", err=True)
         yield store
     except BaseException:
+        empty = store.count() == 0
         store.close()
-        if fresh:  # a database we created and could not fill is removed, not left half-made
+        if fresh and empty:  # a database this command created and left empty is not kept
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise
@@ -596,3 +605,12 @@ def retract_command(
         click.echo(f"retracted {target_id} (retraction {report.ids[0]})")
     else:
         click.echo(f"{target_id} was already retracted with these words")
+
+
+from .cli_extra import register  # noqa: E402
+
+register(main)
+
+from .cli_bench import register as register_bench  # noqa: E402
+
+register_bench(main)
