@@ -1,0 +1,74 @@
+"""Shared fixtures and the hypothesis profiles: a fast `dev` one and a thorough `ci` one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
+
+from tracker.cli import main, seed_files
+from tracker.loading import load
+from tracker.store import Store
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
+
+CLOCK = "2026-01-01T00:00:00Z"
+
+
+def fixed_clock() -> str:
+    """The injected transaction clock of test stores."""
+    return CLOCK
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store on a temporary file, with a fixed clock."""
+    with Store(tmp_path / "store.db", clock=fixed_clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    """The store loaded with the bundled seed ledgers."""
+    load(store, seed_files(), quiet=True)
+    return store
+
+
+class Cli:
+    """Run the `tracker` command against one temporary database."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """Invoke `tracker --db DB ARGS...`."""
+        return self.runner.invoke(main, ["--db", str(self.db), *args], env=env)
+
+    def bare(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """Invoke `tracker ARGS...` without `--db`."""
+        return self.runner.invoke(main, list(args), env=env)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """A CLI runner bound to a fresh database file under tmp_path."""
+    return Cli(tmp_path / "cli.db")
+
+
+@pytest.fixture
+def seeded_cli(cli: Cli) -> Cli:
+    """A CLI runner whose database holds the seed ledgers."""
+    result = cli("load", "--quiet", *(str(p) for p in seed_files()))
+    assert result.exit_code == 0, result.output
+    return cli

@@ -1,0 +1,316 @@
+"""Hypothesis strategies for dates, sources and every event type, and helpers to make records.
+
+The factories are cached: building a strategy once keeps hypothesis from validating it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+from events import EVENT_CLASSES, LEVELS, Event, Source, event_id
+from tracker import dates
+from tracker.entities import Entity
+from tracker.timeline import Record
+
+ACTORS: tuple[str, ...] = ("RUS", "CHN", "USA", "AFG", "PAK", "TALIBAN")
+ENTITIES: tuple[Entity, ...] = (
+    Entity("TALIBAN", "Taliban government of Afghanistan", "government", ("Taliban",)),
+)
+TOKENS: tuple[str, ...] = ("terrorist_organizations", "energy", "counter_terrorism", "partner")
+RECORDED = "2026-01-01T00:00:00Z"
+
+# Text that every ledger format carries: no control, line-separator or surrogate characters.
+SAFE_CHARACTERS = st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp"))
+
+
+def texts(min_size: int = 0, max_size: int = 20) -> st.SearchStrategy[str]:
+    """Free text as found in titles, notes and summaries."""
+    return st.text(SAFE_CHARACTERS, min_size=min_size, max_size=max_size)
+
+
+def nonblank_texts(max_size: int = 20) -> st.SearchStrategy[str]:
+    """Text with at least one non-space character."""
+    return texts(1, max_size).filter(lambda s: s.strip() != "")
+
+
+def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """None or a value of `strategy`."""
+    return st.none() | strategy
+
+
+# -- dates ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def day_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """Single days, YYYY-MM-DD."""
+    return st.dates(dt.date(min_year, 1, 1), dt.date(max_year, 12, 31)).map(dt.date.isoformat)
+
+
+@functools.cache
+def month_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """Months, YYYY-MM."""
+    return st.builds(
+        lambda y, m: f"{y:04d}-{m:02d}", st.integers(min_year, max_year), st.integers(1, 12)
+    )
+
+
+@functools.cache
+def year_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """Years, YYYY."""
+    return st.integers(min_year, max_year).map(lambda y: f"{y:04d}")
+
+
+@functools.cache
+def point_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """A day, a month or a year."""
+    return st.one_of(
+        day_texts(min_year, max_year),
+        month_texts(min_year, max_year),
+        year_texts(min_year, max_year),
+    )
+
+
+def _ordered(pair: tuple[str, str]) -> str:
+    start, end = sorted(pair, key=lambda text: dates.parse(text).earliest)
+    return f"{start}/{end}"
+
+
+@functools.cache
+def closed_interval_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """Closed intervals START/END whose ends are days, months or years."""
+    point = point_texts(min_year, max_year)
+    return st.tuples(point, point).map(_ordered)
+
+
+@functools.cache
+def open_interval_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """Open intervals ../END and START/.."""
+    return point_texts(min_year, max_year).flatmap(
+        lambda p: st.sampled_from((f"../{p}", f"{p}/.."))
+    )
+
+
+@functools.cache
+def date_texts(min_year: int = 1990, max_year: int = 2030) -> st.SearchStrategy[str]:
+    """Any valid date text: day, month, year, closed or open interval."""
+    return st.one_of(
+        point_texts(min_year, max_year),
+        closed_interval_texts(min_year, max_year),
+        open_interval_texts(min_year, max_year),
+    )
+
+
+@functools.cache
+def timestamps() -> st.SearchStrategy[str]:
+    """Normalized transaction times, YYYY-MM-DDTHH:MM:SSZ."""
+    return st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31)).map(
+        lambda moment: moment.replace(microsecond=0).isoformat() + "Z"
+    )
+
+
+# -- sources and events ---------------------------------------------------------------------
+
+
+@functools.cache
+def sources() -> st.SearchStrategy[Source]:
+    """One source: title, publisher, date, optional url and locator."""
+    return st.builds(
+        Source,
+        title=nonblank_texts(),
+        publisher=nonblank_texts(),
+        date=date_texts(),
+        url=optional(st.sampled_from(("https://example.org/a", "https://example.org/b"))),
+        locator=optional(st.sampled_from(("para. 1", "para. 2", "p. 3"))),
+    )
+
+
+@functools.cache
+def source_tuples() -> st.SearchStrategy[tuple[Source, ...]]:
+    """At least one source."""
+    return st.lists(sources(), min_size=1, max_size=3).map(tuple)
+
+
+_LEVEL = st.sampled_from(LEVELS)
+_TOKEN = st.sampled_from(TOKENS)
+_CASUALTIES = optional(st.integers(0, 100_000))
+
+# Each event type's own fields (beyond the envelope).
+FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "recognition_granted": {},
+    "recognition_withdrawn": {},
+    "relations_established": {},
+    "relations_suspended": {},
+    "relations_severed": {},
+    "envoy_sent": {"level": _LEVEL},
+    "envoy_recalled": {},
+    "credentials_accepted": {"level": _LEVEL},
+    "envoy_expelled": {},
+    "designation_added": {"designation": _TOKEN},
+    "designation_removed": {"designation": _TOKEN},
+    "sanctions_imposed": {"measure": _TOKEN},
+    "sanctions_lifted": {"measure": _TOKEN},
+    "intervention_started": {"summary": optional(texts())},
+    "intervention_ended": {"casualties": _CASUALTIES, "summary": optional(texts())},
+    "membership_joined": {},
+    "membership_suspended": {},
+    "membership_left": {},
+    "control_taken": {},
+    "control_lost": {},
+    "cooperation_agreed": {"area": _TOKEN},
+    "cooperation_ended": {"area": _TOKEN},
+    "statement_made": {"stance": _TOKEN, "summary": optional(texts())},
+    "attack_carried_out": {"summary": texts(), "killed": _CASUALTIES},
+    "visit_paid": {"summary": optional(texts())},
+    "event_retracted": {
+        "target": st.text("0123456789abcdef", min_size=24, max_size=24),
+        "reason": nonblank_texts(),
+    },
+}
+
+ALL_TYPES: tuple[str, ...] = tuple(sorted(EVENT_CLASSES))
+STANDING_TYPES: tuple[str, ...] = tuple(t for t in ALL_TYPES if t != "event_retracted")
+
+
+@functools.cache
+def dyad_pairs(actors: Sequence[str] = ACTORS) -> st.SearchStrategy[tuple[str, str]]:
+    """An (actor, counterpart) pair of two different entities."""
+    return st.lists(st.sampled_from(actors), min_size=2, max_size=2, unique=True).map(tuple)
+
+
+@functools.cache
+def events_of(
+    kind: str,
+    *,
+    actors: Sequence[str] = ACTORS,
+    min_year: int = 1990,
+    max_year: int = 2030,
+    recorded: st.SearchStrategy[str | None] | None = None,
+    any_envelope: bool = False,
+) -> st.SearchStrategy[Event]:
+    """Valid events of type `kind` (as a ledger accepts them unless `any_envelope`)."""
+    cls = EVENT_CLASSES[kind]
+    extra = {
+        "note": optional(texts()),
+        "recorded": optional(timestamps()) if recorded is None else recorded,
+    }
+    if any_envelope:
+        extra["corrects"] = optional(st.text("0123456789abcdef", min_size=24, max_size=24))
+        extra["hypothetical"] = st.booleans()
+        if "schema" in attrs.fields_dict(cls):  # events read from older bodies keep their schema
+            extra["schema"] = st.integers(1, cls.SCHEMA)
+
+    def build(pair: tuple[str, str], on: str, found: tuple[Source, ...], **kw: Any) -> Event:
+        made: Event = cls(actor=pair[0], counterpart=pair[1], on=on, sources=found, **kw)  # type: ignore[assignment]
+        return made
+
+    return st.builds(
+        build,
+        dyad_pairs(actors),
+        date_texts(min_year, max_year),
+        source_tuples(),
+        **extra,
+        **FIELDS[kind],
+    )
+
+
+@functools.cache
+def events(types: Sequence[str] = STANDING_TYPES, **options: Any) -> st.SearchStrategy[Event]:
+    """An event of any of `types`."""
+    return st.one_of([events_of(kind, **options) for kind in types])
+
+
+@functools.cache
+def event_lists(
+    types: Sequence[str] = STANDING_TYPES, *, min_size: int = 0, max_size: int = 12, **options: Any
+) -> st.SearchStrategy[list[Event]]:
+    """A list of events of any of `types`."""
+    return st.lists(events(types, **options), min_size=min_size, max_size=max_size)
+
+
+@functools.cache
+def dyad_event_lists(max_size: int = 12) -> st.SearchStrategy[list[Event]]:
+    """Events crowded on a few dyads and a few years, so that windows overlap and tie."""
+    return event_lists(
+        actors=("RUS", "TALIBAN", "CHN"),
+        min_year=2020,
+        max_year=2022,
+        max_size=max_size,
+        recorded=st.none(),
+    )
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+def to_records(items: Iterable[Event], recorded: str = RECORDED) -> list[Record]:
+    """Number events as a store would (duplicates skipped), in `seq` order."""
+    found: list[Record] = []
+    seen: set[str] = set()
+    for event in items:
+        key = event_id(event)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(make_record(len(found) + 1, event, event.recorded or recorded, key))
+    return found
+
+
+def make_record(seq: int, event: Event, recorded: str = RECORDED, key: str | None = None) -> Record:
+    """The record a store would hold for `event` at `seq` (id computed unless `key` is given)."""
+    of = getattr(Record, "of", None)
+    if of is not None:
+        made: Record = of(seq, event, recorded, key)
+        return made
+    window = dates.parse(event.on)
+    return Record(  # type: ignore[call-arg]
+        seq, key or event_id(event), event, window.earliest, window.latest, recorded
+    )
+
+
+def in_replay_order(records: Iterable[Record]) -> list[Record]:
+    """Records sorted by the replay key."""
+    return sorted(records, key=lambda r: r.key)
+
+
+def shift(day: str, days: int) -> str:
+    """The ISO day `days` after `day`, clamped to the calendar's range."""
+    try:
+        return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+    except OverflowError:
+        return day
+
+
+def boundary_days(records: Iterable[Record]) -> list[str]:
+    """Every window edge of `records` and the days either side: where answers can change."""
+    found = {"2021-06-15"}
+    for record in records:
+        for edge in (record.earliest, record.latest):
+            found.update((shift(edge, -1), edge, shift(edge, 1)))
+    return sorted(found)
+
+
+def retraction_of(target: Record, reason: str = "retracted in a test") -> Event:
+    """An event_retracted withdrawing `target`'s event."""
+    from events import EventRetracted
+
+    event = target.event
+    return EventRetracted(
+        actor=event.actor,
+        counterpart=event.counterpart,
+        on=event.on,
+        sources=(Source(title="Correction", publisher="Desk", date="2026"),),
+        target=target.id,
+        reason=reason,
+    )
+
+
+def without_recorded(event: Event) -> Event:
+    """`event` with no transaction time (the part of its content its id covers)."""
+    return attrs.evolve(event, recorded=None)

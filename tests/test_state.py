@@ -1,0 +1,464 @@
+"""Reducers and point-in-time folding: effects, fold laws, uncertainty, intervals, retractions."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from events import (
+    EVENT_CLASSES,
+    AttackCarriedOut,
+    CredentialsAccepted,
+    DesignationAdded,
+    DesignationRemoved,
+    Event,
+    EventRetracted,
+    RecognitionGranted,
+    Source,
+    VisitPaid,
+    event_id,
+)
+from tracker.state import (
+    DIMENSIONS,
+    INITIAL,
+    SET_DIMENSIONS,
+    Answer,
+    DyadState,
+    answer,
+    dyads,
+    effects,
+    evolve,
+    fold,
+    matches,
+    mirror_effects,
+)
+from tracker.timeline import Record, at, effective, intervals, retracted_ids
+
+from .strategies import (
+    ALL_TYPES,
+    FIELDS,
+    boundary_days,
+    day_texts,
+    dyad_event_lists,
+    event_lists,
+    in_replay_order,
+    make_record,
+    retraction_of,
+    to_records,
+)
+
+SOURCE = Source(title="Report", publisher="Reuters", date="2025-07-04")
+FORWARD = ("RUS", "TALIBAN")
+BACKWARD = ("TALIBAN", "RUS")
+NOTHING = {name: answer(INITIAL[name], INITIAL[name]) for name in DIMENSIONS}
+
+
+def make(kind: str, on: str = "2025-07-03", actor: str = "RUS", **fields: Any) -> Event:
+    """An event of type `kind` from RUS (by default) toward TALIBAN, with one source."""
+    counterpart = "TALIBAN" if actor != "TALIBAN" else "RUS"
+    event: Event = EVENT_CLASSES[kind](  # type: ignore[assignment]
+        actor=actor, counterpart=counterpart, on=on, sources=(SOURCE,), **fields
+    )
+    return event
+
+
+def steps(items: list[Event]) -> list[tuple[Any, str, str]]:
+    """The (effects, id, on) steps that fold the forward dyad."""
+    return [(effects(e), event_id(e), e.on) for e in items]
+
+
+def state_at(items: list[Event], dyad: tuple[str, str], day: str) -> dict[str, Answer]:
+    """The point-in-time answers of `dyad` on `day` from `items`."""
+    return at(effective(to_records(items)), dyad, day)
+
+
+# type, own fields, forward effects, mirror effects
+EFFECTS: list[tuple[str, dict[str, str], tuple[Any, ...], tuple[Any, ...]]] = [
+    ("recognition_granted", {}, (("recognition", "set", "recognized"),), ()),
+    ("recognition_withdrawn", {}, (("recognition", "set", "withdrawn"),), ()),
+    (
+        "relations_established",
+        {},
+        (("relations", "set", "established"),),
+        (("relations", "set", "established"),),
+    ),
+    (
+        "relations_suspended",
+        {},
+        (("relations", "set", "suspended"),),
+        (("relations", "set", "suspended"),),
+    ),
+    (
+        "relations_severed",
+        {},
+        (("relations", "set", "severed"),),
+        (("relations", "set", "severed"),),
+    ),
+    ("envoy_sent", {"level": "minister"}, (("envoy_sent", "set", "minister"),), ()),
+    (
+        "envoy_recalled",
+        {},
+        (("envoy_sent", "set", "none"),),
+        (("envoy_received", "set", "none"),),
+    ),
+    (
+        "credentials_accepted",
+        {"level": "ambassador"},
+        (("envoy_received", "set", "ambassador"),),
+        (("envoy_sent", "set", "ambassador"),),
+    ),
+    (
+        "envoy_expelled",
+        {},
+        (("envoy_received", "set", "none"),),
+        (("envoy_sent", "set", "none"),),
+    ),
+    ("designation_added", {"designation": "x_list"}, (("designations", "add", "x_list"),), ()),
+    (
+        "designation_removed",
+        {"designation": "x_list"},
+        (("designations", "remove", "x_list"),),
+        (),
+    ),
+    ("sanctions_imposed", {"measure": "asset_freeze"}, (("sanctions", "add", "asset_freeze"),), ()),
+    (
+        "sanctions_lifted",
+        {"measure": "asset_freeze"},
+        (("sanctions", "remove", "asset_freeze"),),
+        (),
+    ),
+    ("intervention_started", {}, (("military", "set", "intervention"),), ()),
+    ("intervention_ended", {}, (("military", "set", "none"),), ()),
+    ("membership_joined", {}, (("membership", "set", "member"),), ()),
+    ("membership_suspended", {}, (("membership", "set", "suspended"),), ()),
+    ("membership_left", {}, (("membership", "set", "left"),), ()),
+    ("control_taken", {}, (("control", "set", "governs"),), ()),
+    ("control_lost", {}, (("control", "set", "none"),), ()),
+    ("cooperation_agreed", {"area": "energy"}, (("cooperation", "add", "energy"),), ()),
+    ("cooperation_ended", {"area": "energy"}, (("cooperation", "remove", "energy"),), ()),
+    ("statement_made", {"stance": "partner"}, (("stance", "set", "partner"),), ()),
+    ("attack_carried_out", {"summary": "an attack"}, (), ()),
+    ("visit_paid", {}, (), ()),
+    ("event_retracted", {"target": "0" * 24, "reason": "wrong"}, (), ()),
+]
+
+
+class TestEffects:
+    """effects / mirror_effects / dyads: what each event type does to which dyad."""
+
+    def test_table_covers_every_type(self) -> None:
+        """The effects table below names every event type once."""
+        assert sorted(row[0] for row in EFFECTS) == sorted(ALL_TYPES)
+
+    @pytest.mark.parametrize(("kind", "fields", "forward", "mirror"), EFFECTS)
+    def test_effects(
+        self, kind: str, fields: dict[str, str], forward: tuple[Any, ...], mirror: tuple[Any, ...]
+    ) -> None:
+        """Each event type moves exactly its dimension(s), forward and mirrored."""
+        event = make(kind, **fields)
+        assert effects(event) == forward
+        assert mirror_effects(event) == mirror
+        expected = (FORWARD, BACKWARD) if mirror else (FORWARD,)
+        assert dyads(event) == expected
+
+    @pytest.mark.parametrize(("kind", "fields", "forward", "mirror"), EFFECTS)
+    def test_fold_applies_the_effect(
+        self, kind: str, fields: dict[str, str], forward: tuple[Any, ...], mirror: tuple[Any, ...]
+    ) -> None:
+        """Folding one event puts its operand into the dimension it names, on both dyads."""
+        event = make(kind, "2024-03", **fields)
+        for dyad, moved in ((FORWARD, forward), (BACKWARD, mirror)):
+            found = state_at([event], dyad, "2025-01-01")
+            touched = {dimension for dimension, _, _ in moved}
+            for dimension, op, operand in moved:
+                ans = found[dimension]
+                unchanged = op == "remove" or (op == "set" and operand == "none")
+                assert ans.since == (None if unchanged else "2024-03")
+                assert ans.events == (event_id(event),)
+                if op == "set":
+                    assert ans.value == operand
+                else:
+                    assert matches(ans.value, operand) == (op == "add")
+            assert all(found[d] == NOTHING[d] for d in DIMENSIONS if d not in touched)
+
+    @pytest.mark.parametrize("kind", ["relations_established", "relations_severed"])
+    def test_symmetric_relations_update_both_dyads(self, kind: str) -> None:
+        """A relations event sets the same value on actor->counterpart and counterpart->actor."""
+        event = make(kind)
+        forward = state_at([event], FORWARD, "2025-07-04")["relations"]
+        backward = state_at([event], BACKWARD, "2025-07-04")["relations"]
+        assert forward == backward and forward.value == kind.split("_")[1]
+
+    def test_credentials_accepted_mirrors_to_envoy_sent(self) -> None:
+        """Accepting TALIBAN's ambassador means TALIBAN has sent an ambassador to RUS."""
+        event = CredentialsAccepted(
+            actor="RUS",
+            counterpart="TALIBAN",
+            on="2025-07-03",
+            sources=(SOURCE,),
+            level="ambassador",
+        )
+        assert state_at([event], FORWARD, "2025-07-04")["envoy_received"].value == "ambassador"
+        mirrored = state_at([event], BACKWARD, "2025-07-04")
+        assert mirrored["envoy_sent"].value == "ambassador"
+        assert mirrored["envoy_received"] == NOTHING["envoy_received"]
+
+    def test_unrelated_dyads_are_untouched(self) -> None:
+        """An event moves no dyad but its own and its mirror."""
+        event = make("relations_established")
+        assert state_at([event], ("RUS", "CHN"), "2025-07-04") == NOTHING
+
+    @pytest.mark.parametrize(
+        ("add", "remove", "field"),
+        [
+            ("designation_added", "designation_removed", "designation"),
+            ("sanctions_imposed", "sanctions_lifted", "measure"),
+            ("cooperation_agreed", "cooperation_ended", "area"),
+        ],
+    )
+    def test_set_dimensions_add_and_remove(self, add: str, remove: str, field: str) -> None:
+        """Set dimensions accumulate members and drop exactly the one removed."""
+        items = [
+            make(add, "2020", **{field: "alpha"}),
+            make(add, "2021", **{field: "beta"}),
+            make(remove, "2022", **{field: "alpha"}),
+        ]
+        dimension = effects(items[0])[0][0]
+        assert dimension in SET_DIMENSIONS
+        assert state_at(items, FORWARD, "2021-12-31")[dimension].value == {"alpha", "beta"}
+        final = state_at(items, FORWARD, "2023-01-01")[dimension]
+        assert final.value == {"beta"} and final.since == "2022"
+        assert state_at(items[2:], FORWARD, "2023-01-01")[dimension].value == frozenset()
+
+    def test_corroborating_event_keeps_since_and_adds_its_id(self) -> None:
+        """A second event confirming the value keeps the first date and lists both ids."""
+        first = make("recognition_granted", "2025-07")
+        second = RecognitionGranted(
+            actor="RUS",
+            counterpart="TALIBAN",
+            on="2025-07-03",
+            sources=(Source(title="Other", publisher="AP", date="2025-07-04"),),
+        )
+        found = state_at([first, second], FORWARD, "2025-08-01")["recognition"]
+        assert found.value == "recognized" and found.since == "2025-07"
+        assert found.events == (event_id(first), event_id(second))
+
+    def test_corroborating_set_member_adds_its_id(self) -> None:
+        """Adding a member already in a set keeps `since` and adds the event id."""
+        first = make("cooperation_agreed", "2025-07-03", area="energy")
+        second = make("cooperation_agreed", "2025-08", area="energy")
+        found = state_at([first, second], FORWARD, "2025-09-01")["cooperation"]
+        assert found.value == {"energy"} and found.since == "2025-07-03"
+        assert found.events == (event_id(first), event_id(second))
+
+    @pytest.mark.parametrize(
+        "event",
+        [
+            AttackCarriedOut(
+                actor="ISIS",
+                counterpart="RUS",
+                on="2024-03",
+                sources=(SOURCE,),
+                summary="attack",
+                killed=149,
+            ),
+            VisitPaid(actor="RUS", counterpart="TALIBAN", on="2025-07", sources=(SOURCE,)),
+        ],
+    )
+    def test_incidents_change_nothing(self, event: Event) -> None:
+        """Attacks and visits leave every dimension of every dyad as it was."""
+        assert effects(event) == () and mirror_effects(event) == ()
+        assert evolve(INITIAL, effects(event), event_id(event), event.on) == INITIAL
+        dyad = (event.actor, event.counterpart)
+        assert state_at([event], dyad, "2026-01-01") == NOTHING
+
+
+class TestFold:
+    """fold / evolve: a pure left fold over (effects, id, on) steps."""
+
+    @given(event_lists(actors=("RUS", "TALIBAN"), max_size=8), st.integers(0, 8))
+    def test_fold_of_concatenation(self, items: list[Event], cut: int) -> None:
+        """fold(a + b) == fold(b, starting from fold(a))."""
+        whole = steps(items)
+        a, b = whole[:cut], whole[cut:]
+        assert fold(a + b) == fold(b, fold(a))
+
+    @given(event_lists(max_size=8))
+    def test_fold_is_pure(self, items: list[Event]) -> None:
+        """Folding the same steps twice gives equal states and leaves INITIAL untouched."""
+        assert fold(steps(items)) == fold(steps(items))
+        assert fold([]) == INITIAL == DyadState()
+
+    def test_values_lists_every_dimension(self) -> None:
+        """The initial state has every dimension at its default value."""
+        values = INITIAL.values()
+        assert list(values) == list(DIMENSIONS)
+        assert all(values[d] == (frozenset() if d in SET_DIMENSIONS else "none") for d in values)
+
+
+class TestPointInTime:
+    """timeline.at: settled (lower) and possible (upper) folds, and replay order."""
+
+    WINDOW = make(
+        "designation_added", "2025-01-01/2025-07-04", designation="terrorist_organizations"
+    )
+
+    def test_before_the_window_nothing_is_known(self) -> None:
+        """Before the window opens the event has no effect and no uncertainty."""
+        assert state_at([self.WINDOW], FORWARD, "2024-12-31") == NOTHING
+
+    @pytest.mark.parametrize("day", ["2025-01-01", "2025-03-01", "2025-07-03"])
+    def test_inside_the_window_it_is_uncertain(self, day: str) -> None:
+        """Within the window the answer is the settled value, flagged, with both possibilities."""
+        found = state_at([self.WINDOW], FORWARD, day)["designations"]
+        assert found.uncertain
+        assert found.value == frozenset()
+        assert found.possible == (frozenset(), frozenset({"terrorist_organizations"}))
+        assert found.events == (event_id(self.WINDOW),)
+
+    @pytest.mark.parametrize("day", ["2025-07-04", "2025-07-05", "2030-01-01"])
+    def test_after_the_window_it_is_settled(self, day: str) -> None:
+        """From the window's last day on the event is settled."""
+        found = state_at([self.WINDOW], FORWARD, day)["designations"]
+        assert not found.uncertain
+        assert found.value == {"terrorist_organizations"}
+        assert found.since == "2025-01-01/2025-07-04"
+
+    def test_uncertain_recognition(self) -> None:
+        """A recognition dated within a window could be either value inside it."""
+        event = make("recognition_granted", "2025-01-01/2025-07-04")
+        found = state_at([event], FORWARD, "2025-03-01")["recognition"]
+        assert (found.value, found.uncertain, found.possible) == (
+            "none",
+            True,
+            ("none", "recognized"),
+        )
+        assert state_at([event], FORWARD, "2025-07-05")["recognition"].value == "recognized"
+
+    @given(dyad_event_lists(), st.randoms(use_true_random=False), st.data())
+    def test_replay_order_is_deterministic(
+        self, items: list[Event], rng: random.Random, data: st.DataObject
+    ) -> None:
+        """Folding a shuffled copy of the records, re-sorted by key, gives the same answers."""
+        records = in_replay_order(to_records(items))
+        shuffled = records[:]
+        rng.shuffle(shuffled)
+        day = data.draw(st.sampled_from(boundary_days(records)))
+        for dyad in (FORWARD, BACKWARD):
+            assert at(in_replay_order(shuffled), dyad, day) == at(records, dyad, day)
+
+
+def from_intervals(records: list[Record], dyad: tuple[str, str], day: str) -> dict[str, Answer]:
+    """The answers on `day` read from `intervals` (the initial answer where none covers it)."""
+    found: dict[str, Answer] = {}
+    for row in intervals(records, dyad):
+        if row.valid_from <= day and (row.valid_to is None or day < row.valid_to):
+            assert row.dimension not in found, f"overlapping intervals for {row.dimension}"
+            found[row.dimension] = row.answer
+    return {name: found.get(name, NOTHING[name]) for name in DIMENSIONS}
+
+
+class TestIntervals:
+    """timeline.intervals: the materialized answers over time."""
+
+    @given(dyad_event_lists(), st.data())
+    def test_projection_answer_equals_direct_fold(
+        self, items: list[Event], data: st.DataObject
+    ) -> None:
+        """For random records, dyad and day, the interval covering the day answers like `at`."""
+        records = effective(to_records(items))
+        dyad = data.draw(st.sampled_from([FORWARD, BACKWARD, ("CHN", "RUS"), ("RUS", "CHN")]))
+        days = st.sampled_from(boundary_days(records)) | day_texts(2019, 2023)
+        for day in data.draw(st.lists(days, min_size=1, max_size=6)):
+            assert from_intervals(records, dyad, day) == at(records, dyad, day), day
+
+    @given(dyad_event_lists())
+    def test_intervals_are_ordered_and_disjoint(self, items: list[Event]) -> None:
+        """Per dimension, intervals are non-empty, sorted and do not overlap."""
+        rows = intervals(effective(to_records(items)), FORWARD)
+        for name in DIMENSIONS:
+            mine = [r for r in rows if r.dimension == name]
+            for row in mine:
+                assert row.valid_to is None or row.valid_from < row.valid_to
+            for before, after in itertools.pairwise(mine):
+                assert before.valid_to is not None and before.valid_to <= after.valid_from
+
+    def test_no_events_no_intervals(self) -> None:
+        """A dyad without events has no intervals: the initial state is implicit."""
+        assert intervals([], FORWARD) == []
+
+
+class TestRetractions:
+    """timeline.effective / retracted_ids: corrections withdraw events without deleting them."""
+
+    def test_retracted_target_is_dropped(self) -> None:
+        """A retraction removes its target from the effective records."""
+        [granted] = to_records([make("recognition_granted")])
+        records = to_records([granted.event, retraction_of(granted)])
+        assert [r.id for r in effective(records)] == [records[1].id]
+        assert state_at([r.event for r in records], FORWARD, "2026-01-01") == NOTHING
+
+    def test_retracted_retraction_restores_its_target(self) -> None:
+        """Withdrawing a retraction brings its target back."""
+        [granted] = to_records([make("recognition_granted")])
+        first = to_records([granted.event, retraction_of(granted)])[1]
+        second = retraction_of(first, "the retraction was itself wrong")
+        records = to_records([granted.event, first.event, second])
+        assert retracted_ids(records) == {first.id}
+        assert granted.id in {r.id for r in effective(records)}
+        answers = at(effective(records), FORWARD, "2026-01-01")
+        assert answers["recognition"].value == "recognized"
+
+    def test_correction_replaces_its_target(self) -> None:
+        """An event naming another in `corrects` withdraws it and stands in its place."""
+        vague = make("designation_removed", "2025-01-01/2025-07-04", designation="terror")
+        [old] = to_records([vague])
+        precise = DesignationRemoved(
+            actor="RUS",
+            counterpart="TALIBAN",
+            on="2025-04-17",
+            sources=(SOURCE,),
+            designation="terror",
+            corrects=old.id,
+        )
+        added = DesignationAdded(
+            actor="RUS", counterpart="TALIBAN", on="2003", sources=(SOURCE,), designation="terror"
+        )
+        found = state_at([added, vague, precise], FORWARD, "2025-06-01")["designations"]
+        assert (found.value, found.uncertain, found.since) == (frozenset(), False, "2025-04-17")
+
+    def test_known_at_sees_only_what_was_recorded(self) -> None:
+        """effective(known_at=T) ignores records recorded after T, and their retractions."""
+        [granted] = to_records([make("recognition_granted")], recorded="2025-07-04T23:59:59Z")
+        retraction = retraction_of(granted)
+        records = [granted, make_record(2, retraction, "2025-08-01T00:00:00Z")]
+        assert [r.id for r in effective(records, "2025-07-05T00:00:00Z")] == [granted.id]
+        assert granted.id not in {r.id for r in effective(records)}
+
+    def test_effective_is_in_replay_order(self) -> None:
+        """Effective records come sorted by (earliest, latest, seq)."""
+        items = [
+            make("recognition_granted", "2025-07-03"),
+            make("cooperation_agreed", "2024", area="energy"),
+            make("statement_made", "../2025-07-04", stance="partner"),
+        ]
+        records = effective(to_records(items))
+        assert [r.key for r in records] == sorted(r.key for r in records)
+        assert records[0].event.type == "statement_made"
+
+    def test_retraction_event_class(self) -> None:
+        """A retraction names its target and its reason and has no effect of its own."""
+        event = EventRetracted(
+            actor="RUS",
+            counterpart="TALIBAN",
+            on="2025",
+            sources=(SOURCE,),
+            target="a" * 24,
+            reason="duplicate",
+        )
+        assert effects(event) == () and FIELDS["event_retracted"].keys() == {"target", "reason"}
