@@ -64,6 +64,7 @@ def read(path: str | Path) -> Ledger:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise LedgerError(name, line, "not UTF-8 text") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not content
     if "\x00" in text:
         raise LedgerError(name, text[: text.index("\x00")].count("\n") + 1, "NUL byte in text")
     if path.suffix == ".toml":

@@ -197,8 +197,11 @@ class Store:
                 done += 1
                 if progress is not None and done % 1000 == 0:
                     progress(1000)
-                event = item.item if isinstance(item, Located) else item
-                fail = item.error if isinstance(item, Located) else TrackerError
+                fail: Callable[[str], TrackerError] = TrackerError
+                if isinstance(item, Located):  # read by the ledger module: already validated
+                    event, fail = item.item, item.error
+                else:
+                    event = _validated(item)
                 stored = to_dict(event)
                 recorded = stored.pop("recorded", None) or now
                 body = dumps(stored)
@@ -530,3 +533,13 @@ class _Everything:
 
     def __contains__(self, _: object) -> bool:
         return True
+
+
+def _validated(event: Any) -> Any:
+    """An event handed in directly, checked as a ledger's would be (dates, sources, dyad)."""
+    from .ledger import validate
+
+    try:
+        return validate(event)
+    except ValueError as error:  # DateError included
+        raise TrackerError(f"{event.type}: {error}") from None
