@@ -35,7 +35,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except TrackerError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {_one_line(str(error))}", err=True)
             ctx.exit(1)
         except sqlite3.DatabaseError as error:
             click.echo(
@@ -46,6 +46,13 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written by the unfinished transaction", err=True)
             ctx.exit(130)
+
+
+def _one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters escaped: a message is one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _today() -> str:

@@ -123,5 +123,8 @@ def timestamp(value: str | dt.date) -> str:
     else:
         raise DateError(f"expected a timestamp, got {type(value).__name__}")
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise DateError(f"{value!r} falls outside years 0001 to 9999 in UTC") from None
     return moment.replace(microsecond=0).isoformat() + "Z"

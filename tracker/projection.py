@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 
 import orjson
 
-from .state import Answer, Dyad, Value, encode
+from .state import DIMENSIONS, Answer, Dyad, Value, encode
 from .timeline import Interval, Record, effective, intervals
 
 DERIVED = """
@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS dyad_events (
     seq INTEGER NOT NULL,
     PRIMARY KEY (actor, counterpart, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS dyad_events_seq ON dyad_events (seq);
 CREATE TABLE IF NOT EXISTS intervals (
     actor TEXT NOT NULL,
     counterpart TEXT NOT NULL,
@@ -35,11 +34,9 @@ CREATE TABLE IF NOT EXISTS intervals (
     possible TEXT NOT NULL,
     events TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS intervals_dyad ON intervals (actor, counterpart, valid_from);
+CREATE INDEX IF NOT EXISTS intervals_dyad ON intervals (actor, counterpart, dimension, valid_from);
 CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dimension, valid_from);
 """
-
-Loader = Callable[[Dyad], list[Record]]
 
 
 def index(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
@@ -68,16 +65,17 @@ def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
 
 
 def refresh(
-    conn: sqlite3.Connection, dyads: Iterable[Dyad], load: Loader, fresh: Container[Dyad] = ()
+    conn: sqlite3.Connection,
+    groups: Iterable[tuple[Dyad, list[Record]]],
+    fresh: Container[Dyad] = (),
 ) -> int:
-    """Refold `dyads` from their events and replace their intervals; return the events folded.
+    """Refold each dyad from all its records and replace its intervals; return events folded.
 
     Dyads in `fresh` have no intervals yet, so there is nothing to delete for them.
     """
     folded = 0
     rows: list[tuple[object, ...]] = []
-    for dyad in dyads:
-        records = load(dyad)
+    for dyad, records in groups:
         folded += len(records)
         if dyad not in fresh:
             conn.execute("DELETE FROM intervals WHERE actor = ? AND counterpart = ?", dyad)
@@ -115,14 +113,22 @@ def decode(value: str | list[str]) -> Value:
 
 
 def dyad_at(conn: sqlite3.Connection, dyad: Dyad, day: str) -> dict[str, Answer]:
-    """The dimensions of `dyad` on `day` that differ from the initial state."""
-    rows = conn.execute(
-        "SELECT dimension, value, since, uncertain, possible, events FROM intervals "
-        "WHERE actor = ? AND counterpart = ? AND valid_from <= ? "
-        "AND (valid_to IS NULL OR valid_to > ?)",
-        (*dyad, day, day),
-    )
+    """The dimensions of `dyad` on `day` that differ from the initial state.
+
+    A dimension's intervals follow one another without gaps from its first change, so the
+    one in force is the last to start by `day`: one index seek per dimension.
+    """
+    rows = conn.execute(_DYAD_AT, (*dyad, day))
     return {row[0]: _answer(*row[1:]) for row in rows}
+
+
+_DYAD_AT = (
+    "SELECT i.dimension, i.value, i.since, i.uncertain, i.possible, i.events "
+    "FROM (" + " UNION ALL ".join(f"SELECT '{name}' AS name" for name in DIMENSIONS) + ") AS d "
+    "JOIN intervals AS i ON i.rowid = (SELECT rowid FROM intervals WHERE actor = ?1 "
+    "AND counterpart = ?2 AND dimension = d.name AND valid_from <= ?3 "
+    "ORDER BY valid_from DESC LIMIT 1)"
+)
 
 
 def counterpart_at(

@@ -252,8 +252,18 @@ class Store:
                 if len(chunk) >= CHUNK:
                     previous = self._flush(conn, chunk, touches, previous)
             self._flush(conn, chunk, touches, previous)
+            if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
+                groups = (
+                    (dyad, records)
+                    for dyad, records in self._groups(conn, after=old_head)
+                    if dyad not in existed
+                )
+                projection.refresh(conn, groups, touched - existed)
+                touched_again = sorted(existed)
+            else:
+                touched_again = sorted(touched)
             projection.refresh(
-                conn, sorted(touched), lambda dyad: self._records(conn, dyad), touched - existed
+                conn, ((d, self._records(conn, d)) for d in touched_again), touched - existed
             )
         return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
 
@@ -340,6 +350,18 @@ class Store:
         return found
 
     # -- reading --------------------------------------------------------------------------
+
+    @staticmethod
+    def _groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, list[Record]]]:
+        """Every dyad with events after `seq`, with all of those events, in one ordered scan."""
+        columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
+        rows = conn.execute(
+            f"SELECT d.actor, d.counterpart, {columns} FROM dyad_events d "
+            "JOIN events e ON e.seq = d.seq WHERE d.seq > ? ORDER BY d.actor, d.counterpart, d.seq",
+            (after,),
+        )
+        for dyad, group in groupby(rows, key=lambda row: (row[0], row[1])):
+            yield dyad, [Record(*row[2:]) for row in group]
 
     @staticmethod
     def _records(conn: sqlite3.Connection, dyad: Dyad, upto: int | None = None) -> list[Record]:
@@ -456,25 +478,18 @@ class Store:
                     projection.index(conn, touches)
                     touches.clear()
             projection.index(conn, touches)
-            columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
-            rows = conn.execute(
-                f"SELECT d.actor, d.counterpart, {columns} FROM dyad_events d "
-                "JOIN events e ON e.seq = d.seq ORDER BY d.actor, d.counterpart, d.seq"
-            )
-            groups: dict[Dyad, list[Record]] = {}
+            done = 0
 
-            def dyads() -> Iterator[Dyad]:
-                done = 0
-                for dyad, group in groupby(rows, key=lambda row: (row[0], row[1])):
-                    groups[dyad] = [Record(*row[2:]) for row in group]
-                    yield dyad
-                    done += len(groups.pop(dyad, ()))
+            def counted() -> Iterator[tuple[Dyad, list[Record]]]:
+                nonlocal done
+                for dyad, records in self._groups(conn):
+                    yield dyad, records
+                    done += len(records)
                     if progress is not None and done >= 1000:
                         progress(done)
                         done = 0
 
-            everything = _Everything()
-            projection.refresh(conn, dyads(), lambda dyad: groups[dyad], everything)
+            projection.refresh(conn, counted(), _Everything())
         return count
 
     def verify(self) -> list[Problem]:
