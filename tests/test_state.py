@@ -462,3 +462,17 @@ class TestRetractions:
             reason="duplicate",
         )
         assert effects(event) == () and FIELDS["event_retracted"].keys() == {"target", "reason"}
+
+
+def test_events_behind_a_value_are_capped() -> None:
+    """A value corroborated many times keeps its first event and the latest ones, eight at most."""
+    from tracker.state import INITIAL, MAX_EVENTS, evolve
+
+    state = INITIAL
+    effect = (("stance", "set", "partner"),)
+    for i in range(20):
+        state = evolve(state, effect, f"id{i:02d}", f"20{i:02d}")
+    slot = state["stance"]
+    assert slot.since == "2000"
+    assert len(slot.events) == MAX_EVENTS
+    assert slot.events[0] == "id00" and slot.events[-1] == "id19"

@@ -197,9 +197,19 @@ def _apply(slot: Slot, op: Op, operand: str, event_id: str, on: str) -> Slot:
         assert isinstance(value, frozenset)
         new = value - {operand}
     if new == value:  # a corroborating event: the value stands, with one more source
-        return Slot(value, slot.since, (*slot.events, event_id))
+        return Slot(value, slot.since, _cap((*slot.events, event_id)))
     keep = isinstance(new, frozenset) and new and slot.events
-    return Slot(new, on, (*slot.events, event_id) if keep else (event_id,))
+    return Slot(new, on, _cap((*slot.events, event_id)) if keep else (event_id,))
+
+
+MAX_EVENTS = 8
+
+
+def _cap(events: tuple[str, ...]) -> tuple[str, ...]:
+    """At most MAX_EVENTS ids: the first behind the value, then the latest ones."""
+    if len(events) <= MAX_EVENTS:
+        return events
+    return (events[0], *events[1 - MAX_EVENTS :])
 
 
 def evolve(state: DyadState, event_effects: Iterable[Effect], event_id: str, on: str) -> DyadState:
