@@ -179,7 +179,8 @@ class TestEffects:
                 ans = found[dimension]
                 unchanged = op == "remove" or (op == "set" and operand == "none")
                 assert ans.since == (None if unchanged else "2024-03")
-                assert ans.events == (event_id(event),)
+                # removing a member that is not there changes nothing and cites nothing
+                assert ans.events == (() if op == "remove" else (event_id(event),))
                 if op == "set":
                     assert ans.value == operand
                 else:
@@ -248,13 +249,22 @@ class TestEffects:
         assert found.value == "recognized" and found.since == "2025-07"
         assert found.events == (event_id(first), event_id(second))
 
-    def test_corroborating_set_member_adds_its_id(self) -> None:
-        """Adding a member already in a set keeps `since` and adds the event id."""
+    def test_repeated_set_member_keeps_its_first_event(self) -> None:
+        """Adding a member already in a set changes nothing: the first adder stays behind it."""
         first = make("cooperation_agreed", "2025-07-03", area="energy")
         second = make("cooperation_agreed", "2025-08", area="energy")
         found = state_at([first, second], FORWARD, "2025-09-01")["cooperation"]
         assert found.value == {"energy"} and found.since == "2025-07-03"
-        assert found.events == (event_id(first), event_id(second))
+        assert found.events == (event_id(first),)
+
+    def test_set_events_name_each_member_and_the_last_removal(self) -> None:
+        """A set's events are the adders of its members, then the removal that changed it last."""
+        energy = make("cooperation_agreed", "2025-01", area="energy")
+        trade = make("cooperation_agreed", "2025-02", area="counter_terrorism")
+        ended = make("cooperation_ended", "2025-03", area="energy")
+        found = state_at([energy, trade, ended], FORWARD, "2025-09-01")["cooperation"]
+        assert found.value == {"counter_terrorism"} and found.since == "2025-03"
+        assert found.events == (event_id(trade), event_id(ended))
 
     @pytest.mark.parametrize(
         "event",

@@ -157,11 +157,17 @@ def effects_on(item: Fact, dyad: Dyad) -> tuple[Effect, ...]:
 
 @attrs.frozen
 class Slot:
-    """One dimension's value, when it took that value, and the events behind it."""
+    """One dimension's value, when it took that value, and the events behind it.
+
+    For a single value: the event that set it, then the latest that repeated it (eight at
+    most). For a set: the event that added each member, then the last removal if the latest
+    change was one. `adders` pairs each member of a set with the event that added it.
+    """
 
     value: Value
     since: str | None = None
     events: tuple[str, ...] = ()
+    adders: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 _INDEX = {name: i for i, name in enumerate(DIMENSIONS)}
@@ -189,17 +195,17 @@ INITIAL = DyadState()
 def _apply(slot: Slot, op: Op, operand: str, event_id: str, on: str) -> Slot:
     value = slot.value
     if op == "set":
-        new: Value = operand
-    elif op == "add":
-        assert isinstance(value, frozenset)
-        new = value | {operand}
-    else:
-        assert isinstance(value, frozenset)
-        new = value - {operand}
-    if new == value:  # a corroborating event: the value stands, with one more source
-        return Slot(value, slot.since, _cap((*slot.events, event_id)))
-    keep = isinstance(new, frozenset) and new and slot.events
-    return Slot(new, on, _cap((*slot.events, event_id)) if keep else (event_id,))
+        if operand == value:  # a corroborating event: the value stands, with one more source
+            return Slot(value, slot.since, _cap((*slot.events, event_id)))
+        return Slot(operand, on, (event_id,))
+    assert isinstance(value, frozenset)
+    if (op == "add") == (operand in value):
+        return slot  # adding a member already there, or removing one that is not
+    if op == "add":
+        adders = (*slot.adders, (operand, event_id))
+        return Slot(value | {operand}, on, tuple(i for _, i in adders), adders)
+    adders = tuple(pair for pair in slot.adders if pair[0] != operand)
+    return Slot(value - {operand}, on, (*(i for _, i in adders), event_id), adders)
 
 
 MAX_EVENTS = 8
