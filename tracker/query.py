@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from . import dates, projection
-from .entities import unknown_message
+from .entities import iso_states, unknown_message
 from .errors import TrackerError
 from .state import DIMENSIONS, VALUES, Answer, Dyad, Slot, Value, answer, default, encode, matches
 from .store import Store
@@ -28,9 +28,6 @@ def check_entity(store: Store, entity_id: str) -> str:
     if store.known_entity(entity_id):
         return entity_id
     known = [e.id for e in store.entities()]
-    known += [a for a in store.dyads_toward(entity_id)]
-    from .entities import iso_states
-
     raise TrackerError(unknown_message(entity_id, [*known, *iso_states()]))
 
 
