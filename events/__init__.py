@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .codec import (
+        DOWNCASTERS,
         UPCASTERS,
         EventFormatError,
         canonical,
@@ -50,6 +51,7 @@ from .types import (
 )
 
 _CODEC = {
+    "DOWNCASTERS",
     "UPCASTERS",
     "EventFormatError",
     "canonical",
@@ -71,6 +73,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DOWNCASTERS",
     "EVENT_CLASSES",
     "LEVELS",
     "UPCASTERS",

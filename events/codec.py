@@ -4,6 +4,12 @@ The stored shape of an event is a flat JSON object: `type`, the envelope keys (`
 `counterpart`, `on`, `sources`, optionally `recorded`, `note`, `corrects`) and the type's own
 fields. Keys whose value is empty or the default are left out, so an optional field added later
 does not change the ids of existing events. `schema` is written only above version 1.
+
+Schema versions: a body is read in the version it was written in (`schema`, default 1) and
+upcast to its type's current version; the event remembers that version (its `schema` field) and
+is written back in it by the matching downcasters. So an event keeps its body, and its content
+id, however many versions later it is read, stored, verified or exported. An upcaster must lose
+nothing: `downcast(upcast(body)) == body` for every valid body of the older version.
 """
 
 from __future__ import annotations
@@ -16,19 +22,42 @@ from typing import Any
 
 import cattrs
 import orjson
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.strategies import configure_tagged_union
 
 from .types import EVENT_CLASSES, Event, Source
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
-# (type, version) -> function turning a version-`version` body into a version-`version + 1` one.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
-
 
 class EventFormatError(ValueError):
     """An event object that cannot be read: the message says why, in one line."""
+
+
+def _attack_killed(body: dict[str, Any]) -> dict[str, Any]:
+    """attack_carried_out 1 -> 2: `casualties` (always the dead) is now `killed`."""
+    if "killed" in body:
+        raise EventFormatError(
+            "attack_carried_out: unknown key(s): killed "
+            "(schema 1 calls it casualties; write schema = 2 to use killed)"
+        )
+    return _renamed(body, "casualties", "killed")
+
+
+def _attack_casualties(body: dict[str, Any]) -> dict[str, Any]:
+    """attack_carried_out 2 -> 1: `killed` is written as schema 1's `casualties`."""
+    return _renamed(body, "killed", "casualties")
+
+
+def _renamed(body: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """`body` with the key `old` called `new`, in the same place."""
+    return {new if key == old else key: value for key, value in body.items()}
+
+
+# (type, version) -> function turning a version-`version` body into a version-`version + 1` one.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {("attack_carried_out", 1): _attack_killed}
+# (type, version) -> the inverse: a version-`version + 1` body back into a version-`version` one.
+DOWNCASTERS: dict[tuple[str, int], Upcaster] = {("attack_carried_out", 1): _attack_casualties}
 
 
 def _strict(kind: type) -> Callable[[Any, type], Any]:
@@ -44,10 +73,15 @@ def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     for kind in (str, int, bool):
         converter.register_structure_hook(kind, _strict(kind))
-    classes: list[type[Any]] = [Source, *EVENT_CLASSES.values()]
-    for cls in classes:
+    converter.register_unstructure_hook(
+        Source, make_dict_unstructure_fn(Source, converter, _cattrs_omit_if_default=True)
+    )
+    for cls in EVENT_CLASSES.values():  # `schema` is written by to_dict, in the body's version
         converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+            cls,
+            make_dict_unstructure_fn(
+                cls, converter, _cattrs_omit_if_default=True, schema=override(omit=True)
+            ),
         )
     configure_tagged_union(Event, converter, tag_generator=_tag, tag_name="type")
     return converter
@@ -61,10 +95,12 @@ converter = _make_converter()
 
 
 def to_dict(event: Event) -> dict[str, Any]:
-    """Unstructure `event` into its stored shape."""
+    """Unstructure `event` into its stored shape, in the schema version it was written in."""
     body: dict[str, Any] = converter.unstructure(event, Event)
-    if event.SCHEMA > 1:
-        body["schema"] = event.SCHEMA
+    for version in range(event.SCHEMA - 1, event.schema - 1, -1):
+        body = DOWNCASTERS[(event.type, version)](body)
+    if event.schema > 1:
+        body["schema"] = event.schema
     return body
 
 
@@ -84,9 +120,12 @@ def from_dict(data: Mapping[str, Any]) -> Event:
     version = body.pop("schema", 1)
     if type(version) is not int or not 1 <= version <= cls.SCHEMA:
         raise EventFormatError(f"{kind}: unsupported schema {version!r} (1 to {cls.SCHEMA})")
+    written = version
     while version < cls.SCHEMA:
         body = UPCASTERS[(kind, version)](body)
         version += 1
+    if written < cls.SCHEMA:
+        body["schema"] = written
     try:
         event: Event = converter.structure(body, Event)  # type: ignore[arg-type]
         return event
@@ -105,13 +144,18 @@ def _format(error: BaseException, _type: type | None) -> str:
     if isinstance(error, KeyError):
         return "required field missing"
     if isinstance(error, cattrs.ForbiddenExtraKeysError):
-        return f"unknown key(s): {', '.join(sorted(error.extra_fields))}"
+        return f"unknown key(s): {', '.join(_key(k) for k in sorted(error.extra_fields))}"
     text = str(error)
     if " not in literal " in text:
         given, _, allowed = text.partition(" not in literal ")
         choices = ", ".join(re.findall(r"'([^']*)'", allowed))
         return f"{given!r} is not one of {choices}"
     return text or f"invalid value ({type(error).__name__})"
+
+
+def _key(name: str) -> str:
+    """A key as a message shows it: quoted unless a plain name (keys can hold any text)."""
+    return name if name.isidentifier() and name.isascii() else repr(name)
 
 
 def _strip_path(message: str) -> str:
@@ -126,9 +170,11 @@ def dumps(data: Any) -> str:
 
 
 def canonical(event: Event) -> str:
-    """The canonical JSON text of an event's content (without its transaction time)."""
-    body = converter.unstructure(event, Event)
+    """The canonical JSON text of an event's content as written (without its transaction time
+    and schema version)."""
+    body = to_dict(event)
     body.pop("recorded", None)
+    body.pop("schema", None)
     return dumps(body)
 
 

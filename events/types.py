@@ -35,6 +35,15 @@ def _non_negative(_: Any, attribute: attrs.Attribute[int | None], value: int | N
         raise ValueError(f"{attribute.name} must be from 0 to 10**12, got {value}")
 
 
+def _current_schema(event: Envelope) -> int:
+    return type(event).SCHEMA
+
+
+def _schema_in_range(event: Envelope, _: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or not 1 <= value <= event.SCHEMA:
+        raise ValueError(f"{event.TYPE}: schema must be from 1 to {event.SCHEMA}, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class Source:
     """Where a fact comes from: a title, a publisher, a publication date and a locator."""
@@ -51,7 +60,7 @@ class Envelope:
     """The fields every event has; `type` is the class's TYPE."""
 
     TYPE: ClassVar[str] = ""
-    SCHEMA: ClassVar[int] = 1
+    SCHEMA: ClassVar[int] = 1  # the type's current schema version
 
     actor: str = attrs.field(validator=_entity_id)
     counterpart: str = attrs.field(validator=_entity_id)
@@ -61,6 +70,11 @@ class Envelope:
     note: str | None = None
     corrects: str | None = None
     hypothetical: bool = False
+    # The version the event was written in: an event read from an older body keeps it, so it
+    # is stored and exported in that body again, and its content id never changes.
+    schema: int = attrs.field(
+        default=attrs.Factory(_current_schema, takes_self=True), validator=_schema_in_range
+    )
 
     @property
     def type(self) -> str:
@@ -255,12 +269,17 @@ class StatementMade(Envelope):
 
 @attrs.frozen(kw_only=True)
 class AttackCarriedOut(Envelope):
-    """An incident: the actor attacked the counterpart, with `casualties` dead."""
+    """An incident: the actor attacked the counterpart, and `killed` people died.
+
+    Schema 2 renamed schema 1's `casualties` to `killed`: casualties also counts the wounded,
+    and the number recorded was always the dead (codec.py upcasts and downcasts).
+    """
 
     TYPE: ClassVar[str] = "attack_carried_out"
+    SCHEMA: ClassVar[int] = 2
 
     summary: str
-    casualties: int | None = attrs.field(default=None, validator=_non_negative)
+    killed: int | None = attrs.field(default=None, validator=_non_negative)
 
 
 @attrs.frozen(kw_only=True)
