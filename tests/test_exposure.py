@@ -308,9 +308,6 @@ class TestLedgersAreData:
         allowed = {str(ledger), str(seeded_cli.db)}
         assert data <= allowed | {f"{seeded_cli.db}-wal", f"{seeded_cli.db}-shm"}, data
 
-    @pytest.mark.xfail(
-        strict=True, reason="tracker/scenario.py follows 'base' anywhere on disk (reported)"
-    )
     @pytest.mark.parametrize("where", ["../elsewhere/base.toml", "ABSOLUTE"])
     def test_scenario_base_stays_beside_the_scenario(
         self, seeded_cli: Cli, tmp_path: Path, where: str

@@ -449,10 +449,6 @@ def test_recorded_at_the_calendars_ends(target: Target, recorded: str) -> None:
     target.load_refused(path, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tracker/ledger.py _check_text(): RecursionError (reported)",
-)
 @pytest.mark.parametrize("depth", [1000, 1020])
 def test_deep_nesting_in_a_long_line(target: Target, depth: int) -> None:
     """Nesting orjson still reads (under 1,024 levels), in a line over MAX_TEXT, is refused."""
@@ -768,7 +764,6 @@ def _not_blank_jsonl(data: bytes, suffix: str) -> bool:
     return suffix == ".toml" or bool(data.strip()) == bool(text.strip())
 
 
-@pytest.mark.xfail(strict=True, reason="tracker/ledger.py iter_jsonl(): bytes.strip() (reported)")
 @pytest.mark.parametrize("blank", ["\x1c\n", "\u00a0\n", "\u2028", "\x1f \x85\n"])
 def test_blank_jsonl(target: Target, blank: str) -> None:
     """A JSON Lines file of nothing but characters Python counts as space is refused."""

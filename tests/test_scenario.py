@@ -42,6 +42,12 @@ def _fingerprint(store: Store) -> tuple[int, tuple[int, str], str]:
     return store.count(), store.head(), hashlib.sha256(data).hexdigest()
 
 
+def _copy(scenario: Path, folder: Path) -> str:
+    """Copy a seed scenario beside the test's own files (a base must sit in its folder)."""
+    (folder / scenario.name).write_text(scenario.read_text(encoding="utf-8"), encoding="utf-8")
+    return scenario.name
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -167,7 +173,8 @@ class TestScenarioFiles:
         path = _write(
             tmp_path,
             "more.toml",
-            f'name = "more"\nbase = "{CHINA}"\n\n[[add]]\ntype = "recognition_granted"\n'
+            f'name = "more"\nbase = "{_copy(CHINA, tmp_path)}"\n\n'
+            '[[add]]\ntype = "recognition_granted"\n'
             'actor = "PAK"\ncounterpart = "TALIBAN"\non = 2026-02-01\n',
         )
         result = Scenario.from_file(path).run(seeded, ["2026-06-01"])
@@ -196,7 +203,9 @@ class TestScenarioFiles:
     def test_known_at_uses_the_log_as_known_then(self, seeded: Store, tmp_path: Path) -> None:
         """With known_at before the correction, the baseline has the vaguely dated removal."""
         path = _write(
-            tmp_path, "k.toml", f'name = "k"\nbase = "{NEVER_LIFTED}"\nknown_at = 2025-07-04\n'
+            tmp_path,
+            "k.toml",
+            f'name = "k"\nbase = "{_copy(NEVER_LIFTED, tmp_path)}"\nknown_at = 2025-07-04\n',
         )
         result = Scenario.from_file(path).run(seeded, ["2025-06-01"])
         (diff,) = result.dates["2025-06-01"]

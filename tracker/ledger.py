@@ -25,6 +25,7 @@ from . import dates
 from .entities import KINDS, Entity
 from .errors import LedgerError
 
+_JSON_SPACE = " \t\r\n"  # what JSON counts as white space (str.strip() counts more)
 MAX_TEXT = 10_000  # characters in any one string of a ledger
 _ENTITY_KEYS = {"id", "name", "kind", "aliases"}
 _ENTITY_ID = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
@@ -119,7 +120,7 @@ def _read_jsonl(name: str, text: str) -> Ledger:
 
 def _jsonl(name: str, lines: Iterable[tuple[int, str]]) -> Iterator[Located]:
     for number, line in lines:
-        if not line.strip():
+        if not line.strip(_JSON_SPACE):
             continue
         try:
             obj = orjson.loads(line)
@@ -183,7 +184,10 @@ def event(located: Located, *, hypothetical: bool = False, short: bool = False) 
     if not isinstance(raw, Mapping):
         raise located.error("an event must be a table or an object")
     if not short:
-        _check_text(located, raw)
+        try:
+            _check_text(located, raw)
+        except RecursionError:
+            raise located.error("nested too deeply") from None
     body = _plain_dates(located, raw)
     try:
         parsed = from_dict(body)
@@ -251,7 +255,9 @@ def iter_jsonl(path: str | Path, *, only_entities: bool = False) -> Iterator[Loc
             raise LedgerError(name, None, f"cannot read: {error.strerror or error}") from None
         with handle:
             for number, data in enumerate(handle, 1):
-                if empty and data.strip():
+                if number == 1:
+                    data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not content
+                if empty and data.strip(b" \t\r\n"):
                     empty = False
                 if only_entities and b'"entity"' not in data:
                     continue

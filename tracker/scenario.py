@@ -258,7 +258,11 @@ def _read(path: Path, seen: tuple[Path, ...]) -> Scenario:
     if "base" in doc:
         if not isinstance(doc["base"], str):
             raise LedgerError(name, None, "'base' is the path of another scenario file")
-        base = _read(path.parent / doc["base"], (*seen, resolved))
+        folder = path.parent.resolve()
+        target = (folder / doc["base"]).resolve()
+        if not target.is_relative_to(folder):
+            raise LedgerError(name, None, f"'base' must be a scenario in {folder}, not {target}")
+        base = _read(target, (*seen, resolved))
     adds = [_add(item) for item in ledger._tables(name, doc.get("add", []), lines, "add")]
     retracts = [
         _retract(item) for item in ledger._tables(name, doc.get("retract", []), lines, "retract")
