@@ -102,15 +102,21 @@ def state(
     store: Store, actor: str, counterpart: str, on: str, known_at: str | None = None
 ) -> StateResult:
     """The state of actor -> counterpart on day `on`, as known at `known_at` (default: now)."""
-    dyad = (check_entity(store, actor), check_entity(store, counterpart))
+    dyad = (actor, counterpart)
     day = dates.day(on)
     known = None if known_at is None else dates.timestamp(known_at)
     if known is None:
-        found = _full(projection.dyad_at(store.conn, dyad, day))
+        changed = projection.dyad_at(store.conn, dyad, day)
+        if not changed:  # nothing recorded for this dyad yet: are the entities even known?
+            check_entity(store, actor)
+            check_entity(store, counterpart)
+        found = _full(changed)
     else:
+        check_entity(store, actor)
+        check_entity(store, counterpart)
         found = at(_folded(store, dyad, known), dyad, day)
     ids = [i for ans in found.values() for i in ans.events]
-    return StateResult(dyad[0], dyad[1], day, known, found, store.sources(ids))
+    return StateResult(actor, counterpart, day, known, found, store.sources(ids))
 
 
 @attrs.frozen

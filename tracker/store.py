@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import orjson
 
 from . import dates, projection
 from .entities import Entity, iso_states, unknown_message
@@ -433,7 +434,7 @@ class Store:
                     "type": kind,
                     "on": on,
                     "recorded": recorded,
-                    "sources": json.loads(body).get("sources", []),
+                    "sources": orjson.loads(body).get("sources", []),
                 }
         return found
 
