@@ -12,7 +12,7 @@ import click
 import pytest
 
 from tracker.cli import main, seed_files
-from tracker.state import DIMENSIONS
+from tracker.reducers import DIMENSIONS
 from tracker.store import Store
 
 from .conftest import Cli

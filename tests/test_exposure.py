@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from tracker import query, replay, serve
 from tracker.cli import main
 from tracker.loading import load
-from tracker.state import DIMENSIONS
+from tracker.reducers import DIMENSIONS
 from tracker.store import Store
 
 from .conftest import Cli

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from events import EVENT_CLASSES, to_dict
 from tracker.cli import main, seed_files
 from tracker.entities import iso_states
-from tracker.state import DIMENSIONS
+from tracker.reducers import DIMENSIONS
 
 from .strategies import STANDING_TYPES, events_of
 

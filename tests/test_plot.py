@@ -14,7 +14,7 @@ from tests.conftest import Cli
 from tracker.loading import load
 from tracker.plot import count_series, draw_count, dyad_series
 from tracker.query import state, who
-from tracker.state import encode
+from tracker.reducers import encode
 from tracker.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,7 +11,7 @@ from tracker import projection, query
 from tracker.cli import seed_files
 from tracker.errors import TrackerError
 from tracker.loading import load
-from tracker.state import DIMENSIONS, INITIAL, answer
+from tracker.reducers import DIMENSIONS, INITIAL, answer
 from tracker.store import Store
 from tracker.timeline import at, effective
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Event
+from tracker.reducers import INITIAL, Dyad, DyadState, Value, effects_on, evolve
 from tracker.replay import replay
-from tracker.state import INITIAL, Dyad, DyadState, Value, effects_on, evolve
 from tracker.store import Store
 from tracker.timeline import Record, effective
 

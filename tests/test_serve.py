@@ -20,8 +20,8 @@ import pytest
 from tracker.cli import seed_files
 from tracker.loading import load
 from tracker.query import history, state, who
+from tracker.reducers import encode
 from tracker.serve import QUERIES, TABLES, metadata
-from tracker.state import encode
 from tracker.store import Store
 
 

@@ -23,7 +23,7 @@ from events import (
     VisitPaid,
     event_id,
 )
-from tracker.state import (
+from tracker.reducers import (
     DIMENSIONS,
     INITIAL,
     SET_DIMENSIONS,
@@ -476,7 +476,7 @@ class TestRetractions:
 
 def test_events_behind_a_value_are_capped() -> None:
     """A value corroborated many times keeps its first event and the latest ones, eight at most."""
-    from tracker.state import INITIAL, MAX_EVENTS, evolve
+    from tracker.reducers import INITIAL, MAX_EVENTS, evolve
 
     state = INITIAL
     effect = (("stance", "set", "partner"),)

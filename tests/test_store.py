@@ -26,7 +26,7 @@ from tracker.cli import seed_files
 from tracker.dates import parse
 from tracker.errors import LedgerError, TrackerError
 from tracker.loading import load
-from tracker.state import DIMENSIONS
+from tracker.reducers import DIMENSIONS
 from tracker.store import GENESIS, Store
 from tracker.timeline import at, effective
 

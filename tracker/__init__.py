@@ -26,14 +26,14 @@ if TYPE_CHECKING:
         who,
         world,
     )
+    from .reducers import DIMENSIONS, Answer
     from .replay import replay
     from .scenario import Scenario, ScenarioResult
-    from .state import DIMENSIONS, Answer
     from .store import AppendReport, Store
 
 _HOMES = {
-    "DIMENSIONS": "state",
-    "Answer": "state",
+    "DIMENSIONS": "reducers",
+    "Answer": "reducers",
     "AppendReport": "store",
     "DateError": "dates",
     "Entity": "entities",

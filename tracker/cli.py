@@ -231,7 +231,7 @@ def state_command(
     if as_json:
         _emit(result.to_json())
         return
-    from .state import default
+    from .reducers import default
 
     rows: list[tuple[str, ...]] = []
     quiet: list[str] = []

@@ -21,7 +21,7 @@ import attrs
 from . import dates
 from .errors import TrackerError
 from .query import check_condition, check_entity, who
-from .state import DIMENSIONS, default, effects_on, encode
+from .reducers import DIMENSIONS, default, effects_on, encode
 from .store import Store
 from .timeline import effective, intervals
 

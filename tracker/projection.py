@@ -12,7 +12,7 @@ from collections.abc import Container, Iterable, Iterator
 
 import orjson
 
-from .state import DIMENSIONS, Answer, Dyad, Value, encode
+from .reducers import DIMENSIONS, Answer, Dyad, Value, encode
 from .timeline import Interval, Record, effective, intervals
 
 DERIVED = """

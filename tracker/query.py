@@ -16,7 +16,18 @@ import attrs
 from . import dates, projection
 from .entities import iso_states, unknown_message
 from .errors import TrackerError
-from .state import DIMENSIONS, VALUES, Answer, Dyad, Slot, Value, answer, default, encode, matches
+from .reducers import (
+    DIMENSIONS,
+    VALUES,
+    Answer,
+    Dyad,
+    Slot,
+    Value,
+    answer,
+    default,
+    encode,
+    matches,
+)
 from .store import Store
 from .timeline import Record, at, changes, effective, intervals, retracted_ids
 

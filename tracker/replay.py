@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from . import dates
-from .state import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
+from .reducers import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
 from .store import COLUMNS, Store
 from .timeline import Change, Record, retracted_ids
 

@@ -38,7 +38,7 @@ from events import Event
 from . import dates, ledger
 from .errors import LedgerError, TrackerError
 from .query import _answers_json, check_entity
-from .state import Answer, Dyad
+from .reducers import Answer, Dyad
 from .store import Store
 from .timeline import Record, at, effective
 

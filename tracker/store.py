@@ -27,7 +27,7 @@ import orjson
 from . import dates, projection
 from .entities import Entity, iso_states, unknown_message
 from .errors import TrackerError
-from .state import Dyad, dyads_of
+from .reducers import Dyad, dyads_of
 from .timeline import Record
 
 SCHEMA_VERSION = "1"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from events import Event
 
 from . import dates
-from .state import (
+from .reducers import (
     DIMENSIONS,
     INITIAL,
     Answer,
