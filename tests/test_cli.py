@@ -315,3 +315,11 @@ def test_history_json(seeded_cli: Cli) -> None:
     rows = json.loads(result.stdout)
     assert rows and all(row["sources"] for row in rows)
     assert any(row["retracted_by"] for row in rows)
+
+
+def test_public_names_are_the_functions() -> None:
+    """`from tracker import state` gives the query function, even after every module loaded."""
+    import tracker.reducers  # noqa: F401  (a submodule must not shadow a public name)
+    from tracker import query, state, who
+
+    assert state is query.state and who is query.who
