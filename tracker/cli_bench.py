@@ -93,8 +93,12 @@ def bench(
 def generate_command(events: int, seed: int, output: str) -> None:
     """Write a deterministic synthetic JSON Lines ledger (same seed, same bytes)."""
     from .bench import generate
+    from .errors import TrackerError
 
-    report = generate(output, events, seed)
+    try:
+        report = generate(output, events, seed)
+    except OSError as error:
+        raise TrackerError(f"{output}: {error.strerror or error}") from None
     click.echo(
         f"wrote {report['events']:,} events to {output} "
         f"({report['bytes'] / 1e6:,.1f} MB, {report['seconds']:.1f} s)"

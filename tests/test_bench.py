@@ -1,0 +1,195 @@
+"""The benchmark harness: a deterministic synthetic world, and a run that reports every figure.
+
+Small logs only, and no test asserts a time: the figures are the benchmark's business.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tracker import bench
+from tracker.cli import main
+from tracker.loading import load
+from tracker.store import Store
+
+EVENTS = 2000
+
+
+def _items(lines: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    parsed = [json.loads(line) for line in lines]
+    entities = [p["entity"] for p in parsed if set(p) == {"entity"}]
+    return entities, [p for p in parsed if set(p) != {"entity"}]
+
+
+def _form(on: str) -> str:
+    if ".." in on:
+        return "open interval"
+    if "/" in on:
+        return "closed interval"
+    return {10: "day", 7: "month", 4: "year"}[len(on)]
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[str]:
+    """The lines of the 2,000-event world of seed 1."""
+    return list(bench.world_lines(EVENTS, 1))
+
+
+class TestGenerator:
+    def test_same_seed_same_bytes(self, lines: list[str], tmp_path: Path) -> None:
+        """Generating twice with one seed writes the same bytes; another seed writes others."""
+        first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+        bench.generate(first, EVENTS, 1)
+        bench.generate(second, EVENTS, 1)
+        assert first.read_bytes() == second.read_bytes() == "".join(lines).encode()
+        assert list(bench.world_lines(EVENTS, 2)) != lines
+
+    def test_loads_without_error_or_duplicates(self, lines: list[str], tmp_path: Path) -> None:
+        """The ledger loads into a store, and no two events share an id (none is skipped)."""
+        path = tmp_path / "world.jsonl"
+        path.write_text("".join(lines), encoding="utf-8")
+        with Store(tmp_path / "world.db") as store:
+            report = load(store, [path], quiet=True)
+            assert (report.added, report.skipped) == (EVENTS, 0)
+            assert len(store.entities()) == bench.GOVERNMENTS + bench.ORGANIZATIONS
+
+    def test_entities_actors_and_counterparts(self, lines: list[str]) -> None:
+        """Entities come first; actors are ISO states; counterparts are states or declared ids."""
+        entities, events = _items(lines)
+        assert lines[: len(entities)] == [json.dumps({"entity": e}) + "\n" for e in entities]
+        assert {e["kind"] for e in entities} == {"government", "organization"}
+        states = set(bench.states())
+        assert len(states) == bench.STATES
+        assert {e["actor"] for e in events} <= states
+        assert {e["counterpart"] for e in events} <= states | {e["id"] for e in entities}
+
+    def test_dyad_sizes_are_heavy_tailed(self, lines: list[str]) -> None:
+        """Many dyads hold a handful of events; the ten heaviest hold many times more."""
+        _, events = _items(lines)
+        sizes = sorted(Counter((e["actor"], e["counterpart"]) for e in events).values())
+        median = statistics.median(sizes)
+        assert len(sizes) >= 50
+        assert median <= 10
+        assert statistics.mean(sizes[-bench.HEAVY :]) >= 5 * median
+
+    def test_partial_dates_and_types(self, lines: list[str]) -> None:
+        """Most dates are days; months, years and intervals occur; all twelve types occur."""
+        _, events = _items(lines)
+        forms = Counter(_form(e["on"]) for e in events)
+        assert set(forms) == {"day", "month", "year", "closed interval", "open interval"}
+        assert forms["day"] > EVENTS * 0.75
+        assert Counter(e["type"] for e in events).keys() == bench.WEIGHTS.keys()
+        assert len(bench.WEIGHTS) == 12
+        assert all(len(e["sources"]) == 1 for e in events)
+        assert all(1900 <= int(e["on"].strip("./")[:4]) <= 2025 for e in events)
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], str]]:
+    """One `tracker bench run` on a tiny log: its JSON figures and the table it printed."""
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "figures.json"
+    args = ["--events", "600", "--seed", "3", "--queries", "20", "--runs", "1"]
+    args += ["--keep", str(work / "keep"), "--json", str(out)]
+    result = CliRunner().invoke(main, ["bench", "run", *args])
+    assert result.exit_code == 0, result.output
+    yield json.loads(out.read_text(encoding="utf-8")), result.output
+
+
+class TestRun:
+    def test_every_documented_key(self, figures: tuple[dict[str, Any], str]) -> None:
+        """The JSON holds every documented key, each figure measured or explicitly absent."""
+        data, _ = figures
+        assert tuple(data) == bench.KEYS
+        for phase in ("load", "rebuild", "load_baseline", "rebuild_baseline"):
+            assert {"events", "seconds", "events_per_s", "peak_rss_mb", "start_rss_mb"} <= set(
+                data[phase]
+            ), phase
+        assert data["load"]["events"] == 600
+        for kind in ("light", "heavy"):
+            point = data["point"][kind]
+            assert set(point) == {"pairs", "ours", "fold", "duckdb_arg_max", "duckdb_asof"}
+            assert set(point["ours"]) == set(point["fold"]) == {"median_us", "p99_us"}
+        assert {"days", "dyads", "ours_ms", "duckdb_arg_max_ms", "duckdb_agrees"} <= set(
+            data["world"]
+        )
+        assert set(data["scenario"]) == {"light_ms", "heavy_ms"}
+        assert {"light_ms", "heavy_ms", "python_startup_ms"} <= set(data["cli_state"])
+        assert len(data["meta"]["heavy_dyads"]) == bench.HEAVY
+        for target in data["targets"]:
+            assert set(target) == {"metric", "figure", "unit", "target", "met", "note"}
+
+    def test_baselines_answer_like_the_projection(
+        self, figures: tuple[dict[str, Any], str]
+    ) -> None:
+        """The fold agrees with every point answer; DuckDB, when installed, with the world's."""
+        data, _ = figures
+        assert data["point"]["fold_disagreements"] == 0
+        if data["duckdb"].get("error"):
+            assert data["duckdb"]["error"] == "duckdb not installed"
+            assert data["world"]["duckdb_agrees"] is None
+        else:
+            assert data["world"]["duckdb_agrees"] is True
+            assert set(data["point"]["light"]["duckdb_asof"]) == {"median_us", "p99_us"}
+
+    def test_table_and_show(self, figures: tuple[dict[str, Any], str], tmp_path: Path) -> None:
+        """The run prints a table of every measure; `bench show` prints it again, or as Markdown."""
+        data, printed = figures
+        for measure in ("load (validate", "rebuild projection", "one dyad at a date", "peak RSS"):
+            assert measure in printed
+        saved = tmp_path / "figures.json"
+        saved.write_text(json.dumps(data), encoding="utf-8")
+        shown = CliRunner().invoke(main, ["bench", "show", str(saved), "--markdown"])
+        assert shown.exit_code == 0, shown.output
+        assert shown.output.startswith("| measure |")
+        assert "every dyad at a date" in shown.output
+
+
+class TestCommands:
+    def test_generate_command_writes_the_world(self, tmp_path: Path) -> None:
+        """`tracker bench generate` writes exactly the lines of `world_lines`."""
+        out = tmp_path / "w.jsonl"
+        result = CliRunner().invoke(
+            main, ["bench", "generate", "--events", "300", "--seed", "5", "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8") == "".join(bench.world_lines(300, 5))
+
+    def test_bench_alone_shows_help(self) -> None:
+        """`tracker bench` without --events or a subcommand shows its help and runs nothing."""
+        result = CliRunner().invoke(main, ["bench"])
+        assert result.exit_code == 0
+        assert "generate" in result.output and "run" in result.output
+
+    def test_without_duckdb(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """Without DuckDB the run goes on and says so; its figures stay empty."""
+        monkeypatch.setitem(sys.modules, "duckdb", None)  # makes `import duckdb` fail
+        point: dict[str, Any] = {"light": {}}
+        world: dict[str, Any] = {"duckdb_arg_max_ms": None, "duckdb_agrees": None}
+        said: list[str] = []
+        info = bench._duckdb(None, tmp_path, {"light": []}, point, world, {}, said.append)
+        assert info == {"version": None, "error": "duckdb not installed"}
+        assert "duckdb not installed" in said[0]
+        assert world["duckdb_arg_max_ms"] is None
+
+    def test_targets_say_met_or_by_how_much(self) -> None:
+        """A target is met, missed by a factor, or not measured."""
+        rows = {
+            t["metric"]: t
+            for t in bench.targets(
+                {"load": {"events_per_s": 50_000.0, "peak_rss_mb": 100.0}, "scenario": {}}
+            )
+        }
+        assert rows["load rate"]["met"] is False
+        assert rows["load rate"]["note"] == "missed (2.0x short)"
+        assert rows["load peak RSS"]["note"] == "met"
+        assert rows["one-event scenario"]["met"] is None
