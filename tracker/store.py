@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 import orjson
 
-from . import dates, projection
+from . import projection
 from .entities import Entity, iso_states, unknown_message
 from .errors import TrackerError
 from .reducers import Dyad, dyads_of
@@ -179,7 +179,7 @@ class Store:
         Raises TrackerError (a LedgerError for located items) and writes nothing if any event
         is invalid: an unknown entity, a retraction of an unknown event.
         """
-        from events import EventRetracted, dumps, operand, to_dict
+        from events import EventRetracted, dumps, to_dict
 
         from .ledger import Located
 
@@ -213,23 +213,9 @@ class Store:
                 for entity_id in (event.actor, event.counterpart):
                     if entity_id not in known:
                         raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
-                window = dates.parse(event.on)
-                withdraws = event.target if isinstance(event, EventRetracted) else event.corrects
                 seq += 1
-                record = Record(
-                    seq,
-                    event_id,
-                    event.type,
-                    event.actor,
-                    event.counterpart,
-                    event.on,
-                    window.earliest,
-                    window.latest,
-                    recorded,
-                    operand(event),
-                    withdraws,
-                    body,
-                )
+                record = Record.of(seq, event, recorded, event_id, body)
+                withdraws = record.withdraws
                 if withdraws is not None:
                     target = chunk.get(withdraws) or self._stored(conn, withdraws)
                     if target is None:

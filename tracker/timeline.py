@@ -66,15 +66,23 @@ class Record:
         return from_dict(orjson.loads(self.body))
 
     @classmethod
-    def of(cls, seq: int, event: Event, recorded: str = "", event_id: str | None = None) -> Record:
-        """The record of `event` at `seq` (its id computed unless given)."""
+    def of(
+        cls,
+        seq: int,
+        event: Event,
+        recorded: str = "",
+        event_id: str | None = None,
+        body: str | None = None,
+    ) -> Record:
+        """The record of `event` at `seq` (its id and stored body computed unless given)."""
         from events import dumps, operand, to_dict
         from events import event_id as content_id
 
         window = dates.parse(event.on)
-        stored = to_dict(event)
-        stored.pop("recorded", None)
-        body = dumps(stored)
+        if body is None:
+            stored = to_dict(event)
+            stored.pop("recorded", None)
+            body = dumps(stored)
         return cls(
             seq,
             event_id or content_id(event),
