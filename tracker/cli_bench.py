@@ -282,7 +282,7 @@ HEADERS = ("measure", "ours", "baseline (same run)", "ours vs baseline", "target
 
 def table(result: dict[str, Any]) -> str:
     """The figures as a plain-text table, with a heading naming the log and the machine."""
-    from .cli import _table
+    from .cli_common import _table
 
     meta = result.get("meta", {})
     head = (

@@ -51,7 +51,7 @@ def gdelt_command(
     CAMEO codes that move relationship state become events; every other row is counted
     in the end-of-import report.
     """
-    from .cli import _emit, _store
+    from .cli_common import _emit, _store
     from .importers import gdelt
 
     options = gdelt.Options(min_sources, min_articles, root_only)
@@ -70,7 +70,7 @@ def gdelt_command(
 @click.pass_context
 def cow_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool, as_json: bool) -> None:
     """Import the COW Diplomatic Exchange CSV (v2006.1) as envoy events."""
-    from .cli import _emit, _store
+    from .cli_common import _emit, _store
     from .importers import cow
 
     with _store(ctx) as store:
@@ -120,7 +120,7 @@ def plot_dyad_command(
     data: str | None,
 ) -> None:
     """One swimlane per dimension of ACTOR toward COUNTERPART over time."""
-    from .cli import _store
+    from .cli_common import _store
     from .plot import data_format, draw_dyad, dyad_series, image_format
 
     image_format(output)
@@ -152,7 +152,7 @@ def plot_count_command(
     data: str | None,
 ) -> None:
     """How many actors toward COUNTERPART match every condition, over time."""
-    from .cli import _store
+    from .cli_common import _store
     from .errors import TrackerError
     from .plot import count_series, data_format, draw_count, first_change, image_format
     from .query import parse_condition
@@ -186,7 +186,7 @@ def _written(data: str | None, series: object) -> None:
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int) -> None:
     """Browse the store read-only in Datasette, with canned queries (needs the web extra)."""
-    from .cli import _store
+    from .cli_common import _store
     from .serve import serve
 
     with _store(ctx) as store:

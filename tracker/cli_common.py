@@ -1,0 +1,172 @@
+"""What the `tracker` commands share: the default database and seeding, errors, tables, options."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import TrackerError
+
+
+def _seeds() -> Path:
+    """The bundled seeds: beside the package in a checkout, under share/ in an installed wheel."""
+    beside = Path(__file__).resolve().parent.parent / "seeds"
+    installed = Path(sys.prefix) / "share" / "geo-state-tracker" / "seeds"
+    return beside if beside.is_dir() or not installed.is_dir() else installed
+
+
+SEEDS = _seeds()
+
+
+class Group(click.Group):
+    """Turn user errors into one line on stderr and a non-zero exit: no tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrackerError as error:
+            click.echo(f"error: {_one_line(str(error))}", err=True)
+            ctx.exit(1)
+        except sqlite3.DatabaseError as error:
+            click.echo(
+                f"error: {ctx.obj.get('db', 'database') if ctx.obj else 'database'}: {error}",
+                err=True,
+            )
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written by the unfinished transaction", err=True)
+            ctx.exit(130)
+
+
+def _one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters escaped: a message is one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _today() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def seed_files() -> list[Path]:
+    """The bundled ledgers that seed a new default database."""
+    return sorted(p for p in SEEDS.glob("*") if p.suffix in (".toml", ".jsonl"))
+
+
+@contextmanager
+def _store(ctx: click.Context) -> Iterator[Any]:
+    from .store import Store
+
+    path = Path(ctx.obj["db"])
+    fresh = not path.exists()
+    if fresh and not path.parent.exists():
+        raise TrackerError(f"{path}: folder {path.parent} does not exist")
+    store = Store(path)
+    try:
+        if fresh and ctx.obj["seed"]:
+            from .loading import load
+
+            files = seed_files()
+            if not files:
+                raise TrackerError(f"no seed ledgers found in {SEEDS}")
+            report = load(store, files)
+            click.echo(f"created {path} from {SEEDS.name}/ ({report.added} events)", err=True)
+        yield store
+    except BaseException:
+        empty = store.count() == 0
+        store.close()
+        if fresh and empty:  # a database this command created and left empty is not kept
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    store.close()
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table; a cell holding several lines spans several lines."""
+    text = [[("" if c is None else str(c)).split("\n") for c in row] for row in rows]
+    widths = [
+        max([len(h)] + [_width(part) for row in text for part in row[i]])
+        for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in text:
+        for k in range(max(len(cell) for cell in row)):
+            parts = [cell[k] if k < len(cell) else "" for cell in row]
+            padded = (p + " " * (w - _width(p)) for p, w in zip(parts, widths, strict=True))
+            lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes on a terminal (combining marks, as in struck-out text, take none)."""
+    return sum(not unicodedata.combining(c) for c in text)
+
+
+def _strike(text: str) -> str:
+    return "".join(c + "\u0336" for c in text)
+
+
+def _change(before: Any, after: Any) -> str:
+    """A change in words: `+x, -y` for sets, `old -> new` for single values."""
+    if isinstance(before, (list, frozenset)) and isinstance(after, (list, frozenset)):
+        added = [f"+{v}" for v in sorted(set(after) - set(before))]
+        removed = [f"-{v}" for v in sorted(set(before) - set(after))]
+        return ", ".join(added + removed)
+    return f"{_show(before)} -> {_show(after)}"
+
+
+def _show(value: Any, sep: str = ", ") -> str:
+    if isinstance(value, (list, frozenset, set, tuple)):
+        return sep.join(sorted(value)) if value else "(empty)"
+    return str(value)
+
+
+def _cite(source: dict[str, Any]) -> str:
+    parts = [source.get("publisher", ""), f'"{source.get("title", "")}"', source.get("date", "")]
+    parts += [source.get("locator", ""), source.get("url", "")]
+    return ", ".join(p for p in parts if p)
+
+
+def _sources_block(events: dict[str, dict[str, Any]], order: Sequence[str]) -> str:
+    """Each event with its source numbers, then each distinct source once."""
+    numbers: dict[str, int] = {}
+    lines = ["events"]
+    for event_id in order:
+        info = events.get(event_id)
+        if info is None:
+            continue
+        refs = []
+        for source in info["sources"]:
+            cite = _cite(source)
+            numbers.setdefault(cite, len(numbers) + 1)
+            refs.append(f"[{numbers[cite]}]")
+        lines.append(f"  {event_id[:8]}  {info['type']} ({info['on']})  {' '.join(refs)}")
+    lines.append("\nsources")
+    lines += [f"  [{n}] {cite}" for cite, n in numbers.items()]
+    return "\n".join(lines)
+
+
+def _json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def _known_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--known-at", default=None, help="Answer from what had been recorded by this day or time."
+    )(f)
