@@ -68,6 +68,7 @@ def __getattr__(name: str) -> Any:
     if name in _CODEC:
         from . import codec
 
+        globals().update({n: getattr(codec, n) for n in _CODEC})  # later lookups skip this
         return getattr(codec, name)
     raise AttributeError(f"module 'events' has no attribute {name!r}")
 
