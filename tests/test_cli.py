@@ -323,3 +323,31 @@ def test_public_names_are_the_functions() -> None:
     from tracker import query, state, who
 
     assert state is query.state and who is query.who
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["state", "RUS", "TALIBAN", "--on", "2025-07-04"],
+        [
+            "who",
+            "TALIBAN",
+            "--where",
+            "envoy_sent=ambassador",
+            "--where",
+            "recognition=none",
+            "--on",
+            "2025-07-04",
+        ],
+        ["first", "TALIBAN", "--where", "recognition=recognized", "--after", "2021-08-15"],
+        ["scenario", "seeds/scenarios/china_recognises_taliban.toml"],
+        ["state", "RUS", "TALIBAN", "--on", "2025-06-01", "--known-at", "2025-07-04"],
+    ],
+)
+def test_readme_shows_real_output(seeded_cli: Cli, args: list[str]) -> None:
+    """The outputs printed in the README are what the commands print on the bundled seeds."""
+    root = README.parent
+    args = [str(root / a) if a.startswith("seeds/") else a for a in args]
+    result = seeded_cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() in README.read_text(encoding="utf-8")
