@@ -171,6 +171,7 @@ class TestBoundParameters:
 SAFE_FRAGMENTS = {
     "bench.py": {"', '.join(columns)", "marks"},
     "projection.py": {"name"},  # for name in DIMENSIONS
+    "verify.py": {"COLUMNS"},
     "replay.py": {"COLUMNS", "distinct", "columns", "source", "' AND '.join(where)"},
     "store.py": {"COLUMNS", "columns", "marks", "', '.join('?' * 13)"},
 }

@@ -1,8 +1,9 @@
 """The tracker engine: dates, reducers, ledgers, the SQLite store, projections and queries.
 
 Library first: open a `Store`, `load` ledgers into it, and ask `state`, `who`, `first`,
-`history` and `world`; run a `Scenario`; `replay` the changes. The `tracker` command is a thin
-layer over these functions. Names are imported on first use, so the command starts fast.
+`history` and `world`; run a `Scenario`; `tracker.replay.replay` streams the changes. The
+`tracker` command is a thin layer over these functions. Names are imported on first use, so
+the command starts fast.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
         world,
     )
     from .reducers import DIMENSIONS, Answer
-    from .replay import replay
     from .scenario import Scenario, ScenarioResult
     from .store import AppendReport, Store
 
@@ -50,7 +50,6 @@ _HOMES = {
     "first": "query",
     "history": "query",
     "load": "loading",
-    "replay": "replay",
     "state": "query",
     "who": "query",
     "world": "query",
@@ -75,7 +74,6 @@ __all__ = [
     "first",
     "history",
     "load",
-    "replay",
     "state",
     "who",
     "world",
