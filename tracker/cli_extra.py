@@ -6,7 +6,6 @@ so `tracker state` stays fast to start.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -121,11 +120,9 @@ def plot_dyad_command(
 ) -> None:
     """One swimlane per dimension of ACTOR toward COUNTERPART over time."""
     from .cli_common import _store
-    from .plot import data_format, draw_dyad, dyad_series, image_format
+    from .plot import draw_dyad, dyad_series
 
-    image_format(output)
-    if data:
-        data_format(data)
+    _check_formats(output, data)
     with _store(ctx) as store:
         series = dyad_series(store, actor, counterpart)
     draw_dyad(series, output, start, end)
@@ -152,24 +149,31 @@ def plot_count_command(
     data: str | None,
 ) -> None:
     """How many actors toward COUNTERPART match every condition, over time."""
-    from .cli_common import _store
+    from .cli_common import _store, _today
     from .errors import TrackerError
-    from .plot import count_series, data_format, draw_count, first_change, image_format
+    from .plot import count_series, draw_count, first_change
     from .query import parse_condition
 
-    image_format(output)
-    if data:
-        data_format(data)
+    _check_formats(output, data)
     conditions = dict(parse_condition(w) for w in where)
     with _store(ctx) as store:
         start = start or first_change(store, counterpart, conditions)
         if start is None:
             raise TrackerError(f"nothing toward {counterpart} ever matched: give --from")
-        end = end or dt.datetime.now(dt.UTC).date().isoformat()
+        end = end or _today()
         series = count_series(store, counterpart, conditions, start, end)
     draw_count(series, output)
     click.echo(f"wrote {output}: {len(series.points)} points from {series.start} to {series.end}")
     _written(data, series)
+
+
+def _check_formats(output: str, data: str | None) -> None:
+    """Refuse an image or data file name whose extension is not a known format, before work."""
+    from .plot import data_format, image_format
+
+    image_format(output)
+    if data:
+        data_format(data)
 
 
 def _written(data: str | None, series: object) -> None:
