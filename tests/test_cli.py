@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +48,10 @@ date = 2025-07-05
 
 def commands(group: click.Group = main, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
     """Every command and sub-command, with its full name."""
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         full = f"{prefix}{name}"
         yield full, command
         if isinstance(command, click.Group):
@@ -85,7 +91,9 @@ class TestHelp:
         """`tracker --help` names every command."""
         result = cli.bare("--help")
         assert result.exit_code == 0
-        for name in main.commands:
+        for name, _ in commands():
+            if " " in name:
+                continue  # sub-commands are listed by their group's --help
             assert re.search(rf"^\s+{re.escape(name)}\s", result.output, re.M), name
 
     @pytest.mark.parametrize(("name", "command"), list(commands()), ids=lambda x: str(x))
@@ -95,10 +103,28 @@ class TestHelp:
         result = cli.bare(*name.split(), "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
 
+    def test_queries_do_not_import_the_optional_commands(self) -> None:
+        """`tracker state` loads neither the plotting, serving, benchmark nor scenario code."""
+        code = (
+            "import sys; from tracker.cli import main; "
+            "main(['--db', sys.argv[1], 'state', 'RUS', 'FRA', '--on', '2025-07-04'], "
+            "standalone_mode=False); "
+            "print(sorted(m for m in sys.modules if m.startswith('tracker.cli_')))"
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            done = subprocess.run(
+                [sys.executable, "-c", code, str(Path(folder) / "t.db")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        assert done.stdout.strip().splitlines()[-1] == "['tracker.cli_common']"
+
     def test_every_command_is_in_the_readme(self) -> None:
         """Every command appears in README.md as `tracker NAME`."""
         text = README.read_text(encoding="utf-8")
-        missing = [name for name in main.commands if f"tracker {name}" not in text]
+        top = [name for name, _ in commands() if " " not in name]
+        missing = [name for name in top if f"tracker {name}" not in text]
         assert missing == []
 
 

@@ -380,7 +380,7 @@ class TestServe:
 
     def test_binds_loopback_by_default(self) -> None:
         """The --host option defaults to 127.0.0.1 (and so does the library function)."""
-        command = main.commands["serve"]
+        command = main.get_command(click.Context(main), "serve")
         options = {p.name: p for p in command.params if isinstance(p, click.Option)}
         assert options["host"].default == "127.0.0.1"
         assert options["port"].default == 8001

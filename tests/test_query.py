@@ -170,6 +170,24 @@ class TestState:
         for entry in data["dimensions"].values():
             assert set(entry) == {"value", "since", "uncertain", "possible", "events"}
 
+    def test_sources_are_those_of_the_events_behind_the_answer(self, seed: Store) -> None:
+        """`events` lists exactly the ids the dimensions name, read from the store on first use."""
+        result = query.state(seed, "RUS", "TALIBAN", REPORT_DAY)
+        named = {i for ans in result.dimensions.values() for i in ans.events}
+        assert set(result.events) == named
+        assert result.events == seed.sources(named)
+
+    def test_sources_after_the_store_closed_raise_a_clear_error(self, tmp_path: Path) -> None:
+        """Reading `events` first after closing the store is a TrackerError, not a crash."""
+        with Store(tmp_path / "s.db", clock=fixed_clock) as store:
+            load(store, seed_files(), quiet=True)
+            early = query.state(store, "RUS", "TALIBAN", REPORT_DAY)
+            assert early.events
+            late = query.state(store, "RUS", "TALIBAN", REPORT_DAY)
+        assert early.events  # read while open: kept
+        with pytest.raises(TrackerError, match="sources"):
+            late.events  # noqa: B018
+
     def test_unknown_entity_suggests_a_close_match(self, seed: Store) -> None:
         """An unknown entity raises TrackerError naming the closest known id."""
         with pytest.raises(TrackerError, match="TALIBAN"):

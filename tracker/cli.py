@@ -26,7 +26,18 @@ from .cli_common import (
 __all__ = ["main", "seed_files"]
 
 
-@click.group(cls=Group)
+_LAZY = {  # command -> where it is defined, imported when the command is used
+    "scenario": ".cli_time:scenario_command",
+    "replay": ".cli_time:replay_command",
+    "retract": ".cli_time:retract_command",
+    "import": ".cli_extra:import_group",
+    "plot": ".cli_extra:plot_group",
+    "serve": ".cli_extra:serve_command",
+    "bench": ".cli_bench:bench",
+}
+
+
+@click.group(cls=Group, lazy=_LAZY)
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
@@ -81,6 +92,7 @@ def state_command(
 
     with _store(ctx) as store:
         result = state(store, actor, counterpart, on or _today(), known_at)
+        result.events  # noqa: B018 (read the sources while the store is open)
     if as_json:
         _emit(result.to_json())
         return
@@ -292,16 +304,3 @@ def rebuild_command(ctx: click.Context, quiet: bool) -> None:
     with _store(ctx) as store, progress_bar(store.count(), "rebuilding", quiet) as tick:
         count = store.rebuild(progress=tick)
     click.echo(f"rebuilt the projections from {count} events")
-
-
-from .cli_time import register as register_time  # noqa: E402
-
-register_time(main)
-
-from .cli_extra import register  # noqa: E402
-
-register(main)
-
-from .cli_bench import register as register_bench  # noqa: E402
-
-register_bench(main)

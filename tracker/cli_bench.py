@@ -1,6 +1,6 @@
 """`tracker bench`: a synthetic world, and the engine measured beside plain baselines.
 
-Registered on the main group by `register(main)`. Imports nothing heavy: the measurements
+Loaded by the main group on first use. Imports nothing heavy: the measurements
 (and DuckDB, the optional `[bench]` extra) load only when a bench command runs.
 """
 
@@ -305,8 +305,3 @@ def markdown(result: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows(result)]
     return "\n".join(lines)
-
-
-def register(main: click.Group) -> None:
-    """Add `tracker bench` to the main command group."""
-    main.add_command(bench)

@@ -28,7 +28,27 @@ SEEDS = _seeds()
 
 
 class Group(click.Group):
-    """Turn user errors into one line on stderr and a non-zero exit: no tracebacks."""
+    """Turn user errors into one line on stderr and a non-zero exit: no tracebacks.
+
+    Commands named in `lazy` (name -> "module:attribute") are imported only when used or
+    listed, so a query does not pay for importing the plotting or benchmark commands.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            module, _, name = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module, __package__), name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -1,4 +1,4 @@
-"""The `import`, `plot` and `serve` commands, added to the `tracker` group by `register`.
+"""The `import`, `plot` and `serve` commands, loaded by the `tracker` group on first use.
 
 Only click is imported here: importers, matplotlib and Datasette load when a command runs,
 so `tracker state` stays fast to start.
@@ -196,10 +196,3 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     with _store(ctx) as store:
         path = store.path
     serve(path, host, port)
-
-
-def register(main: click.Group) -> None:
-    """Add the import, plot and serve commands to the `tracker` group."""
-    main.add_command(import_group)
-    main.add_command(plot_group)
-    main.add_command(serve_command)

@@ -1,4 +1,4 @@
-"""The commands about time: `scenario`, `replay` and `retract`, added to `tracker` by `register`."""
+"""The commands about time: `scenario`, `replay` and `retract`, loaded by `tracker` on first use."""
 
 from __future__ import annotations
 
@@ -191,9 +191,3 @@ def retract_command(
         click.echo(f"retracted {target_id} (retraction {report.ids[0]})")
     else:
         click.echo(f"{target_id} was already retracted with these words")
-
-
-def register(main: click.Group) -> None:
-    """Add the commands of this module to the `tracker` group."""
-    for command in (scenario_command, replay_command, retract_command):
-        main.add_command(command)

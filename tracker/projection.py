@@ -6,13 +6,13 @@ Every function takes an open connection inside the caller's transaction.
 
 from __future__ import annotations
 
-import json
+import functools
 import sqlite3
 from collections.abc import Container, Iterable, Iterator
 
 import orjson
 
-from .reducers import DIMENSIONS, Answer, Dyad, Value, encode
+from .reducers import DIMENSIONS, Answer, Dyad, Slot, Value, answer, default, encode
 from .timeline import Interval, Record, effective, intervals
 
 DERIVED = """
@@ -98,18 +98,35 @@ def all_dyads(conn: sqlite3.Connection) -> Iterator[Dyad]:
 
 
 def _answer(value: str, since: str | None, uncertain: int, possible: str, events: str) -> Answer:
-    return Answer(
-        decode(json.loads(value)),
-        since,
-        bool(uncertain),
-        tuple(decode(v) for v in json.loads(possible)),
-        tuple(json.loads(events)),
-    )
+    settled = _value(value)
+    if uncertain:
+        return Answer(settled, since, True, _possible(possible), tuple(orjson.loads(events)))
+    return Answer(settled, since, False, (settled,), tuple(orjson.loads(events)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _value(text: str) -> Value:
+    """A stored value column back into a value (few distinct texts: decoded once each)."""
+    return decode(orjson.loads(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _possible(text: str) -> tuple[Value, ...]:
+    return tuple(decode(v) for v in orjson.loads(text))
 
 
 def decode(value: str | list[str]) -> Value:
     """A JSON value back into a dimension value (lists become sets)."""
     return frozenset(value) if isinstance(value, list) else value
+
+
+def dyad_state(conn: sqlite3.Connection, dyad: Dyad, day: str) -> dict[str, Answer]:
+    """Every dimension of `dyad` on `day`, the initial answer for those that never changed."""
+    found = dyad_at(conn, dyad, day)
+    return {name: found.get(name) or BLANK[name] for name in DIMENSIONS}
+
+
+BLANK = {name: answer(Slot(default(name)), Slot(default(name))) for name in DIMENSIONS}
 
 
 def dyad_at(conn: sqlite3.Connection, dyad: Dyad, day: str) -> dict[str, Answer]:

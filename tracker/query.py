@@ -7,8 +7,10 @@ events behind it and can be turned into JSON with `to_json()`.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -21,10 +23,7 @@ from .reducers import (
     VALUES,
     Answer,
     Dyad,
-    Slot,
     Value,
-    answer,
-    default,
     encode,
     matches,
 )
@@ -77,14 +76,28 @@ def _answers_json(answers: Mapping[str, Answer]) -> dict[str, Any]:
 
 @attrs.frozen
 class StateResult:
-    """Every dimension of one dyad on one day, with the events and sources behind it."""
+    """Every dimension of one dyad on one day, with the events and sources behind it.
+
+    The dimensions carry the ids of their events; `events` (type, date and sources of each)
+    is read from the store when first used, so the store must still be open then.
+    """
 
     actor: str
     counterpart: str
     on: str
     known_at: str | None
     dimensions: dict[str, Answer]
-    events: dict[str, dict[str, Any]]
+    _sources: Callable[[Iterable[str]], dict[str, dict[str, Any]]] = attrs.field(
+        eq=False, repr=False, alias="sources"
+    )
+
+    @functools.cached_property
+    def events(self) -> dict[str, dict[str, Any]]:
+        """The type, date, recording time and sources of each event behind the answer."""
+        try:
+            return self._sources(i for ans in self.dimensions.values() for i in ans.events)
+        except sqlite3.ProgrammingError as error:  # the store was closed before this first use
+            raise TrackerError(f"cannot read the sources behind this answer: {error}") from None
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape."""
@@ -98,11 +111,7 @@ class StateResult:
         }
 
 
-_BLANK = {name: answer(Slot(default(name)), Slot(default(name))) for name in DIMENSIONS}
-
-
-def _full(found: Mapping[str, Answer]) -> dict[str, Answer]:
-    return {name: found.get(name, _BLANK[name]) for name in DIMENSIONS}
+_BLANK = projection.BLANK
 
 
 def _folded(store: Store, dyad: Dyad, known_at: str | None) -> list[Record]:
@@ -121,13 +130,12 @@ def state(
         if not changed:  # nothing recorded for this dyad yet: are the entities even known?
             check_entity(store, actor)
             check_entity(store, counterpart)
-        found = _full(changed)
+        found = {name: changed.get(name) or _BLANK[name] for name in DIMENSIONS}
     else:
         check_entity(store, actor)
         check_entity(store, counterpart)
         found = at(_folded(store, dyad, known), dyad, day)
-    ids = [i for ans in found.values() for i in ans.events]
-    return StateResult(actor, counterpart, day, known, found, store.sources(ids))
+    return StateResult(actor, counterpart, day, known, found, store.sources)
 
 
 @attrs.frozen

@@ -35,7 +35,7 @@ import attrs
 
 from events import Event
 
-from . import dates, ledger
+from . import dates, ledger, projection
 from .errors import LedgerError, TrackerError
 from .query import _answers_json, check_entity
 from .reducers import Answer, Dyad
@@ -167,11 +167,16 @@ class Scenario:
             stored = store.records(dyad)
             mine = [r for r in added if dyad in reach[r.id]]
             folded += len(stored) + len(mine)
-            base = effective(stored, known)
             # hypothetical records carry no transaction time: they are known at any known_at
             alt = effective([*stored, *mine], known, withdrawn)
+            base = None if known is None else effective(stored, known)
             for day in days:
-                before, after = at(base, dyad, day), at(alt, dyad, day)
+                # the baseline is the log as it stands: the projection, unless known_at
+                if base is None:
+                    before = projection.dyad_state(store.conn, dyad, day)
+                else:
+                    before = at(base, dyad, day)
+                after = at(alt, dyad, day)
                 for name, answer_before in before.items():
                     answer_after = after[name]
                     if answer_before != answer_after:
