@@ -117,7 +117,14 @@ class TestRun:
         assert data["load"]["events"] == 600
         for kind in ("light", "heavy"):
             point = data["point"][kind]
-            assert set(point) == {"pairs", "ours", "fold", "duckdb_arg_max", "duckdb_asof"}
+            assert set(point) == {
+                "pairs",
+                "ours",
+                "ours_with_sources",
+                "fold",
+                "duckdb_arg_max",
+                "duckdb_asof",
+            }
             assert set(point["ours"]) == set(point["fold"]) == {"median_us", "p99_us"}
         assert {"days", "dyads", "ours_ms", "duckdb_arg_max_ms", "duckdb_agrees"} <= set(
             data["world"]

@@ -556,6 +556,9 @@ def run(
     def ours(actor: str, counterpart: str, day: str) -> object:
         return query.state(store, actor, counterpart, day).dimensions
 
+    def sourced(actor: str, counterpart: str, day: str) -> object:
+        return query.state(store, actor, counterpart, day).events
+
     def fold(actor: str, counterpart: str, day: str) -> object:
         dyad = (actor, counterpart)
         return at(effective(store.records(dyad)), dyad, day)
@@ -568,6 +571,7 @@ def run(
         point[name] = {
             "pairs": len(pairs),
             "ours": _us(_time_each(ours, pairs, projected)),
+            "ours_with_sources": _us(_time_each(sourced, pairs)),
             "fold": _us(_time_each(fold, pairs, folded)),
             "duckdb_arg_max": None,
             "duckdb_asof": None,

@@ -225,6 +225,17 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                     goal(*metrics),
                 )
             )
+        with_sources = _get(point, "ours_with_sources") or {}
+        out.append(
+            (
+                f"one dyad at a date and its sources ({kind} dyads)",
+                f"median {_num(with_sources.get('median_us'), 'µs', 1)}\n"
+                f"p99 {_num(with_sources.get('p99_us'), 'µs', 1)}",
+                "-",
+                "-",
+                "no target (sources are read on first use of .events)",
+            )
+        )
     world = result.get("world", {})
     duck_world = world.get("duckdb_arg_max_ms")
     agree = world.get("duckdb_agrees")
