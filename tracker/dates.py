@@ -69,8 +69,21 @@ def _bounds(text: str) -> tuple[str, str]:
     return (text, text)
 
 
+def _is_day(text: str) -> bool:
+    """Whether `text` is a real calendar day written YYYY-MM-DD (the common case, fast)."""
+    if _DAY.fullmatch(text) is None:
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False  # the slow path says what is wrong with it
+    return True
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _parse_text(text: str) -> Window:
+    if _is_day(text):
+        return Window(text, text, text)
     if "/" not in text:
         earliest, latest = _bounds(text)
         return Window(text, earliest, latest)
@@ -98,6 +111,8 @@ def parse(value: str | dt.date) -> Window:
 
 def day(value: str | dt.date) -> str:
     """Read a single day (for `--on` and `--after`); raise DateError for anything wider."""
+    if isinstance(value, str) and _is_day(value):
+        return value
     window = parse(value)
     if not window.exact or "/" in window.text:
         raise DateError(f"{window.text!r}: give a single day, YYYY-MM-DD")
