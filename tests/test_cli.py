@@ -379,3 +379,18 @@ def test_readme_shows_real_output(seeded_cli: Cli, args: list[str]) -> None:
     result = seeded_cli(*args)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() in README.read_text(encoding="utf-8")
+
+
+def test_readme_python_example_runs(seeded_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's Python example runs as written, on a database made from the seeds."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```python\n", text.index("From Python (a notebook):")) + len("```python\n")
+    code = text[start : text.index("```", start)]
+    assert 'Store("tracker.db")' in code
+    code = code.replace('Store("tracker.db")', f"Store({str(seeded_cli.db)!r})")
+    monkeypatch.chdir(README.parent)  # the example names seeds/ relative to a checkout
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    answer = namespace["answer"]
+    assert answer.dimensions["recognition"].value == "recognized"  # type: ignore[attr-defined]
+    assert answer.events  # type: ignore[attr-defined]
