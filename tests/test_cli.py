@@ -390,7 +390,7 @@ def test_readme_python_example_runs(seeded_cli: Cli, monkeypatch: pytest.MonkeyP
     code = code.replace('Store("tracker.db")', f"Store({str(seeded_cli.db)!r})")
     monkeypatch.chdir(README.parent)  # the example names seeds/ relative to a checkout
     namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(code, "README.md", "exec"), namespace)
     answer = namespace["answer"]
     assert answer.dimensions["recognition"].value == "recognized"  # type: ignore[attr-defined]
     assert answer.events  # type: ignore[attr-defined]
