@@ -44,8 +44,15 @@ def index(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> Non
     conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?)", rows)
 
 
-def _dumps(value: object) -> str:
-    return orjson.dumps(value).decode()
+@functools.lru_cache(maxsize=8192)
+def _value_text(value: Value) -> str:
+    """A value's stored JSON (few distinct values: encoded once each)."""
+    return orjson.dumps(encode(value)).decode()
+
+
+@functools.lru_cache(maxsize=8192)
+def _possible_text(possible: tuple[Value, ...]) -> str:
+    return orjson.dumps([encode(v) for v in possible]).decode()
 
 
 def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
@@ -56,11 +63,11 @@ def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
         interval.dimension,
         interval.valid_from,
         interval.valid_to,
-        _dumps(encode(ans.value)),
+        _value_text(ans.value),
         ans.since,
         int(ans.uncertain),
-        _dumps([encode(v) for v in ans.possible]),
-        _dumps(ans.events),
+        _possible_text(ans.possible),
+        orjson.dumps(ans.events).decode(),
     )
 
 
