@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tracker import bench
+from tracker import bench, bench_duckdb, synthetic
 from tracker.cli import main
 from tracker.loading import load
 from tracker.store import Store
@@ -41,17 +41,17 @@ def _form(on: str) -> str:
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
     """The lines of the 2,000-event world of seed 1."""
-    return list(bench.world_lines(EVENTS, 1))
+    return list(synthetic.world_lines(EVENTS, 1))
 
 
 class TestGenerator:
     def test_same_seed_same_bytes(self, lines: list[str], tmp_path: Path) -> None:
         """Generating twice with one seed writes the same bytes; another seed writes others."""
         first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-        bench.generate(first, EVENTS, 1)
-        bench.generate(second, EVENTS, 1)
+        synthetic.generate(first, EVENTS, 1)
+        synthetic.generate(second, EVENTS, 1)
         assert first.read_bytes() == second.read_bytes() == "".join(lines).encode()
-        assert list(bench.world_lines(EVENTS, 2)) != lines
+        assert list(synthetic.world_lines(EVENTS, 2)) != lines
 
     def test_loads_without_error_or_duplicates(self, lines: list[str], tmp_path: Path) -> None:
         """The ledger loads into a store, and no two events share an id (none is skipped)."""
@@ -60,15 +60,15 @@ class TestGenerator:
         with Store(tmp_path / "world.db") as store:
             report = load(store, [path], quiet=True)
             assert (report.added, report.skipped) == (EVENTS, 0)
-            assert len(store.entities()) == bench.GOVERNMENTS + bench.ORGANIZATIONS
+            assert len(store.entities()) == synthetic.GOVERNMENTS + synthetic.ORGANIZATIONS
 
     def test_entities_actors_and_counterparts(self, lines: list[str]) -> None:
         """Entities come first; actors are ISO states; counterparts are states or declared ids."""
         entities, events = _items(lines)
         assert lines[: len(entities)] == [json.dumps({"entity": e}) + "\n" for e in entities]
         assert {e["kind"] for e in entities} == {"government", "organization"}
-        states = set(bench.states())
-        assert len(states) == bench.STATES
+        states = set(synthetic.states())
+        assert len(states) == synthetic.STATES
         assert {e["actor"] for e in events} <= states
         assert {e["counterpart"] for e in events} <= states | {e["id"] for e in entities}
 
@@ -79,7 +79,7 @@ class TestGenerator:
         median = statistics.median(sizes)
         assert len(sizes) >= 50
         assert median <= 10
-        assert statistics.mean(sizes[-bench.HEAVY :]) >= 5 * median
+        assert statistics.mean(sizes[-synthetic.HEAVY :]) >= 5 * median
 
     def test_partial_dates_and_types(self, lines: list[str]) -> None:
         """Most dates are days; months, years and intervals occur; all twelve types occur."""
@@ -87,8 +87,8 @@ class TestGenerator:
         forms = Counter(_form(e["on"]) for e in events)
         assert set(forms) == {"day", "month", "year", "closed interval", "open interval"}
         assert forms["day"] > EVENTS * 0.75
-        assert Counter(e["type"] for e in events).keys() == bench.WEIGHTS.keys()
-        assert len(bench.WEIGHTS) == 12
+        assert Counter(e["type"] for e in events).keys() == synthetic.WEIGHTS.keys()
+        assert len(synthetic.WEIGHTS) == 12
         assert all(len(e["sources"]) == 1 for e in events)
         assert all(1900 <= int(e["on"].strip("./")[:4]) <= 2025 for e in events)
 
@@ -131,7 +131,7 @@ class TestRun:
         )
         assert set(data["scenario"]) == {"light_ms", "heavy_ms"}
         assert {"light_ms", "heavy_ms", "python_startup_ms"} <= set(data["cli_state"])
-        assert len(data["meta"]["heavy_dyads"]) == bench.HEAVY
+        assert len(data["meta"]["heavy_dyads"]) == synthetic.HEAVY
         for target in data["targets"]:
             assert set(target) == {"metric", "figure", "unit", "target", "met", "note"}
 
@@ -169,7 +169,7 @@ class TestCommands:
             main, ["bench", "generate", "--events", "300", "--seed", "5", "-o", str(out)]
         )
         assert result.exit_code == 0, result.output
-        assert out.read_text(encoding="utf-8") == "".join(bench.world_lines(300, 5))
+        assert out.read_text(encoding="utf-8") == "".join(synthetic.world_lines(300, 5))
 
     def test_bench_alone_shows_help(self) -> None:
         """`tracker bench` without --events or a subcommand shows its help and runs nothing."""
@@ -183,7 +183,7 @@ class TestCommands:
         point: dict[str, Any] = {"light": {}}
         world: dict[str, Any] = {"duckdb_arg_max_ms": None, "duckdb_agrees": None}
         said: list[str] = []
-        info = bench._duckdb(None, tmp_path, {"light": []}, point, world, {}, said.append)
+        info = bench_duckdb.baselines(None, tmp_path, {"light": []}, point, world, {}, said.append)
         assert info == {"version": None, "error": "duckdb not installed"}
         assert "duckdb not installed" in said[0]
         assert world["duckdb_arg_max_ms"] is None

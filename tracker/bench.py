@@ -1,20 +1,16 @@
-"""Benchmarks: a deterministic synthetic world, and the measurements behind `tracker bench`.
+"""The measurements behind `tracker bench`.
 
-`world_lines(events, seed)` streams a valid JSON Lines ledger (entities first, then events in
-roughly chronological order) drawn from `random.Random(seed)` alone: the same seed gives the same
-bytes. `run(...)` loads one such log and measures the engine beside plain baselines measured in
-the same run: a direct fold from the store, raw sqlite3 inserts, a plain replay and, when
-installed, DuckDB (`arg_max` and ASOF JOIN). Load, rebuild and the baselines that hold the log
+`run(...)` generates a synthetic log (tracker/synthetic.py), loads it and measures the engine
+beside plain baselines measured in the same run: a direct fold from the store, raw sqlite3
+inserts, a plain replay and, when installed, DuckDB (`arg_max` and ASOF JOIN, in
+tracker/bench_duckdb.py). Load, rebuild and the baselines that hold the log
 run in child processes (`python -m tracker.bench PHASE ...`) so that each peak RSS is its own.
 Only the standard library is imported here; DuckDB and the engine are imported where used.
 """
 
 from __future__ import annotations
 
-import bisect
-import csv
 import datetime as dt
-import itertools
 import json
 import os
 import platform
@@ -24,167 +20,18 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-STATES = 200  # actors: the first 200 of pycountry's sorted ISO alpha-3 codes
-GOVERNMENTS = 30  # declared entities GOV_001..; with ORG_001.. they make 250 counterparts
-ORGANIZATIONS = 20
-HEAVY = 10  # dyads that get thousands of events at 1,000,000
-FIRST_DAY = dt.date(1900, 1, 1).toordinal()
-LAST_DAY = dt.date(2025, 12, 31).toordinal()
-CHUNK = 10_000  # dyad draws per rng.choices call (part of the stream's definition)
+from .synthetic import FIRST_DAY, HEAVY, LAST_DAY
 
-# event type -> weights toward (a state, a government, an organization): 12 types
-WEIGHTS: dict[str, tuple[int, int, int]] = {
-    "statement_made": (22, 20, 30),
-    "cooperation_agreed": (12, 8, 25),
-    "envoy_sent": (10, 8, 5),
-    "credentials_accepted": (9, 5, 0),
-    "envoy_recalled": (6, 4, 5),
-    "relations_established": (8, 6, 0),
-    "relations_severed": (3, 4, 0),
-    "recognition_granted": (8, 15, 0),
-    "recognition_withdrawn": (2, 5, 0),
-    "sanctions_imposed": (9, 10, 10),
-    "sanctions_lifted": (5, 5, 5),
-    "designation_added": (6, 10, 20),
-}
-_LEVELS = ("ambassador",) * 6 + ("charge_d_affaires",) * 2 + ("minister", "other")
-_MEASURES = ("asset_freeze", "arms_embargo", "travel_ban", "export_controls", "trade_restrictions")
-# the type's own field and the values drawn for it (a repeated value is drawn more often)
-FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "statement_made": ("stance", ("partner", "ally", "neutral", "rival", "adversary")),
-    "cooperation_agreed": ("area", ("trade", "energy", "security", "health", "climate")),
-    "envoy_sent": ("level", _LEVELS),
-    "credentials_accepted": ("level", _LEVELS),
-    "sanctions_imposed": ("measure", _MEASURES),
-    "sanctions_lifted": ("measure", _MEASURES),
-    "designation_added": ("designation", ("terrorist_organizations", "watch_list")),
-}
-PUBLISHERS = ("Reuters", "AFP", "AP", "TASS", "Xinhua", "BBC Monitoring", "Al Jazeera", "Kyodo")
 # the top-level keys of `run`'s result, documented in the README
 KEYS = (
     *("meta", "generate", "load", "load_baseline", "rebuild", "rebuild_baseline", "point"),
     *("world", "scenario", "cli_state", "duckdb", "targets"),
 )
 WORLD_DAYS = ("1914-07-28", "1950-06-25", "1989-11-09", "2001-09-11", "2025-07-04")
-
-
-def states() -> list[str]:
-    """The actors: the first STATES ISO 3166-1 alpha-3 codes, sorted."""
-    import pycountry
-
-    return sorted(c.alpha_3 for c in pycountry.countries)[:STATES]
-
-
-def _entities() -> list[tuple[str, str]]:
-    return [(f"GOV_{i:03d}", "government") for i in range(1, GOVERNMENTS + 1)] + [
-        (f"ORG_{i:03d}", "organization") for i in range(1, ORGANIZATIONS + 1)
-    ]
-
-
-def _dyads(
-    rng: random.Random, events: int, actors: list[str], counterparts: list[tuple[str, str]]
-) -> tuple[list[tuple[str, str, int]], list[float]]:
-    """The dyads in play, (actor, counterpart, kind index), and their cumulative weights.
-
-    About one dyad per 20 events (all pairs at 1,000,000): the light ones lognormal (most get a
-    handful), the HEAVY first ones sharing a fixed part of the log (thousands each at 1M).
-    """
-    width = len(counterparts)
-    pairs = [p for p in range(len(actors) * width) if p // width != p % width]
-    chosen = rng.sample(pairs, min(len(pairs), max(50, events // 20)))
-    states_first = sorted(chosen, key=lambda p: counterparts[p % width][1] != "state")
-    heavy = states_first[:HEAVY]
-    excluded = set(heavy)
-    light = [p for p in chosen if p not in excluded]
-    share = min(0.25, max(0.04, 500 / max(events, 1)))
-    shares = [rng.uniform(1.0, 3.0) for _ in heavy]
-    weights = [rng.lognormvariate(0.0, 1.4) for _ in light]
-    scale_heavy = share / sum(shares)
-    scale_light = (1 - share) / sum(weights)
-    kinds = {"state": 0, "government": 1, "organization": 2}
-    dyads, cum, total = [], [], 0.0
-    for p, w in [
-        *zip(heavy, (s * scale_heavy for s in shares), strict=True),
-        *zip(light, (w * scale_light for w in weights), strict=True),
-    ]:
-        counterpart, kind = counterparts[p % width]
-        dyads.append((actors[p // width], counterpart, kinds[kind]))
-        total += w
-        cum.append(total)
-    return dyads, cum
-
-
-def _on(rng: random.Random, day: dt.date) -> str:
-    """The valid time as a source might give it: mostly a day, else a month, year or interval."""
-    r = rng.random()
-    text = day.isoformat()
-    if r < 0.85:
-        return text
-    if r < 0.93:
-        return text[:7]
-    if r < 0.97:
-        return text[:4]
-    if r < 0.99:
-        start = dt.date.fromordinal(max(FIRST_DAY, day.toordinal() - 7 - int(rng.random() * 359)))
-        return f"{start.isoformat()}/{text}"
-    return f"../{text}" if rng.random() < 2 / 3 else f"{text}/.."
-
-
-def world_lines(events: int, seed: int) -> Iterator[str]:
-    """The lines of a synthetic ledger of `events` events, the same for the same seed."""
-    rng = random.Random(seed)
-    actors = states()
-    declared = _entities()
-    for entity_id, kind in declared:
-        name = f"Synthetic {kind} {entity_id[-3:]}"
-        yield json.dumps({"entity": {"id": entity_id, "name": name, "kind": kind}}) + "\n"
-    counterparts = [(a, "state") for a in actors] + declared
-    dyads, cum = _dyads(rng, events, actors, counterparts)
-    names = list(WEIGHTS)
-    type_cums = [list(itertools.accumulate(WEIGHTS[n][k] for n in names)) for k in range(3)]
-    span = LAST_DAY - FIRST_DAY
-    picks: list[int] = []
-    for i in range(events):
-        if i % CHUNK == 0:
-            picks = rng.choices(range(len(dyads)), cum_weights=cum, k=min(CHUNK, events - i))
-        actor, counterpart, column = dyads[picks[i % CHUNK]]
-        acc = type_cums[column]
-        name = names[bisect.bisect_right(acc, rng.random() * acc[-1])]
-        # denser toward the present: the density of dates grows linearly over 1900-2025
-        day = dt.date.fromordinal(FIRST_DAY + int(span * ((i + rng.random()) / events) ** 0.5))
-        reported = day.isoformat()
-        publisher = PUBLISHERS[int(rng.random() * len(PUBLISHERS))]
-        extra = ""
-        if name in FIELDS:
-            field, values = FIELDS[name]
-            extra = f', "{field}": "{values[int(rng.random() * len(values))]}"'
-        # written by hand for speed: every value is plain ASCII without quotes or backslashes
-        yield (
-            f'{{"type": "{name}", "actor": "{actor}", "counterpart": "{counterpart}", '
-            f'"on": "{_on(rng, day)}", "sources": [{{"title": "Synthetic dispatch no. {i + 1}", '
-            f'"publisher": "{publisher}", "date": "{reported}", '
-            f'"locator": "para. {1 + int(rng.random() * 12)}"}}], '
-            f'"recorded": "{reported}T00:00:00Z"{extra}}}\n'
-        )
-
-
-def generate(path: str | Path, events: int, seed: int) -> dict[str, Any]:
-    """Write the synthetic ledger to `path` (streamed); return its size and the time taken."""
-    started = time.perf_counter()
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.writelines(world_lines(events, seed))
-    seconds = time.perf_counter() - started
-    return {
-        "events": events,
-        "seed": seed,
-        "bytes": Path(path).stat().st_size,
-        "seconds": seconds,
-        "events_per_s": events / seconds if seconds else None,
-    }
 
 
 # -- child-process phases -------------------------------------------------------------------
@@ -370,132 +217,6 @@ def _cli_state(
     }
 
 
-# -- DuckDB baselines -----------------------------------------------------------------------
-
-_ENVELOPE = {"type", "actor", "counterpart", "on", "sources", "recorded", "note", "corrects"}
-
-
-def _effect_rows(store: Any, path: Path) -> int:
-    """Write each event's effect on each dyad it moves as CSV rows; return the rows written.
-
-    Effects come from the engine's own reducers (`effects`, `mirror_effects`), cached per type
-    and field value. The synthetic log has no retractions, so every event stands.
-    """
-    from events import from_dict
-
-    from .reducers import effects, mirror_effects
-
-    cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-    written = 0
-    rows = store.conn.execute(
-        "SELECT seq, actor, counterpart, earliest, latest, body FROM events ORDER BY seq"
-    )
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(
-            ("seq", "actor", "counterpart", "dimension", "member", "value", "earliest", "latest")
-        )
-        for seq, actor, counterpart, earliest, latest, body in rows:
-            data = json.loads(body)
-            key = (data["type"], *sorted((k, v) for k, v in data.items() if k not in _ENVELOPE))
-            if key not in cache:
-                event = from_dict(data)
-                cache[key] = (effects(event), mirror_effects(event))
-            forward, mirror = cache[key]
-            for dyad, steps in (((actor, counterpart), forward), ((counterpart, actor), mirror)):
-                for dimension, op, operand in steps:
-                    member, value = ("", operand) if op == "set" else (operand, op)
-                    out.writerow((seq, *dyad, dimension, member, value, earliest, latest))
-                    written += 1
-    return written
-
-
-def _duckdb_connect(store: Any, workdir: Path) -> tuple[Any, dict[str, Any]]:
-    """An in-memory DuckDB holding the log's events, one row per (event, dyad, effect)."""
-    import duckdb  # optional: the [bench] extra
-
-    started = time.perf_counter()
-    path = workdir / "effects.csv"
-    rows = _effect_rows(store, path)
-    con = duckdb.connect(":memory:")
-    con.execute("SET enable_progress_bar = false")  # keep the terminal for our own output
-    con.execute(
-        "CREATE TABLE events AS SELECT seq, actor, counterpart, dimension, "
-        "coalesce(member, '') AS member, value, earliest, latest, "  # CSV reads '' as NULL
-        "row_number() OVER (ORDER BY earliest, latest, seq) AS ord FROM read_csv(?, "
-        "header = true, columns = {'seq': 'BIGINT', 'actor': 'VARCHAR', 'counterpart': 'VARCHAR', "
-        "'dimension': 'VARCHAR', 'member': 'VARCHAR', "
-        "'value': 'VARCHAR', 'earliest': 'DATE', 'latest': 'DATE'}) ORDER BY seq",
-        [str(path)],
-    )
-    con.execute(
-        "PREPARE point_arg_max AS SELECT dimension, member, arg_max(value, ord) FROM events "
-        "WHERE actor = $1 AND counterpart = $2 AND latest <= $3 GROUP BY dimension, member"
-    )
-    con.execute(
-        "PREPARE point_asof AS SELECT k.dimension, k.member, e.value FROM "
-        "(SELECT DISTINCT dimension, member, CAST($3 AS DATE) AS day FROM events "
-        "WHERE actor = $1 AND counterpart = $2) k ASOF JOIN "
-        "(SELECT dimension, member, latest, value FROM events "
-        "WHERE actor = $1 AND counterpart = $2) e "
-        "ON k.dimension = e.dimension AND k.member = e.member AND k.day >= e.latest"
-    )
-    con.execute(
-        "PREPARE world_arg_max AS SELECT actor, counterpart, dimension, member, "
-        "arg_max(value, ord) AS value FROM events WHERE latest <= $1 "
-        "GROUP BY actor, counterpart, dimension, member "
-        "HAVING member = '' OR arg_max(value, ord) = 'add'"
-    )
-    info = {
-        "version": duckdb.__version__,
-        "rows": rows,
-        "load_seconds": round(time.perf_counter() - started, 2),
-    }
-    return con, info
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _duckdb_point(con: Any, statement: str) -> Callable[[str, str, str], object]:
-    def call(actor: str, counterpart: str, day: str) -> object:
-        args = f"{_literal(actor)}, {_literal(counterpart)}, DATE {_literal(day)}"
-        return con.execute(f"EXECUTE {statement}({args})").fetchall()
-
-    return call
-
-
-def _duckdb_world(con: Any, day: str) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = con.execute(
-        f"EXECUTE world_arg_max(DATE {_literal(day)})"
-    ).fetchall()
-    return rows
-
-
-def _settled(world: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str, str], Any]:
-    from .reducers import default
-
-    return {
-        (*dyad, name): ans.value
-        for dyad, answers in world.items()
-        for name, ans in answers.items()
-        if ans.value != default(name)
-    }
-
-
-def _duckdb_settled(rows: Sequence[tuple[Any, ...]]) -> dict[tuple[str, str, str], Any]:
-    found: dict[tuple[str, str, str], Any] = {}
-    sets: dict[tuple[str, str, str], set[str]] = {}
-    for actor, counterpart, dimension, member, value in rows:
-        if member:
-            sets.setdefault((actor, counterpart, dimension), set()).add(member)
-        elif value != "none":
-            found[(actor, counterpart, dimension)] = value
-    found.update((key, frozenset(members)) for key, members in sets.items())
-    return found
-
-
 # -- the whole run --------------------------------------------------------------------------
 
 
@@ -514,7 +235,9 @@ def run(
 ) -> dict[str, Any]:
     """Generate a log in `workdir`, measure everything on it, and return the documented dict."""
     from . import query
+    from .bench_duckdb import baselines
     from .store import Store
+    from .synthetic import generate
     from .timeline import at, effective
 
     work = Path(workdir)
@@ -602,48 +325,13 @@ def run(
         "heavy_ms": _scenario_ms(store, heavy[0], runs * 4),
     }
 
-    result["duckdb"] = _duckdb(store, work, sets, point, world, last, say)
+    result["duckdb"] = baselines(store, work, sets, point, world, last, say)
     store.close()
     say(f"`tracker state` as a fresh process, median of {runs} runs")
     result["cli_state"] = _cli_state(str(db), sets["light"][0], sets["heavy"][0], runs)
     result["meta"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = targets(result)
     return {key: result[key] for key in KEYS}
-
-
-def _duckdb(
-    store: Any,
-    work: Path,
-    sets: dict[str, list[tuple[str, str, str]]],
-    point: dict[str, Any],
-    world: dict[str, Any],
-    last: dict[tuple[str, str], Any],
-    say: Callable[[str], None],
-) -> dict[str, Any]:
-    """Fill the DuckDB figures of `point` and `world`; return what DuckDB was and cost."""
-    try:
-        import duckdb  # noqa: F401
-    except ImportError:
-        say("duckdb not installed: DuckDB baselines skipped (pip install -e '.[bench]')")
-        return {"version": None, "error": "duckdb not installed"}
-    say("DuckDB: loading the same events")
-    con, info = _duckdb_connect(store, work)
-    say("DuckDB: point queries (arg_max, ASOF JOIN) and every dyad at a date")
-    for name, pairs in sets.items():
-        for statement in ("arg_max", "asof"):
-            call = _duckdb_point(con, f"point_{statement}")
-            point[name][f"duckdb_{statement}"] = _us(_time_each(call, pairs))
-    _duckdb_world(con, WORLD_DAYS[0])
-    spent, rows = [], []
-    for day in WORLD_DAYS:
-        started = time.perf_counter()
-        rows = _duckdb_world(con, day)
-        spent.append((time.perf_counter() - started) * 1000)
-    world["duckdb_arg_max_ms"] = round(statistics.median(spent), 1)
-    world["duckdb_agrees"] = _settled(last) == _duckdb_settled(rows)
-    con.close()
-    (work / "effects.csv").unlink(missing_ok=True)
-    return info
 
 
 def _meta(events: int, seed: int, queries: int) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def bench(
 )
 def generate_command(events: int, seed: int, output: str) -> None:
     """Write a deterministic synthetic JSON Lines ledger (same seed, same bytes)."""
-    from .bench import generate
+    from .synthetic import generate
     from .errors import TrackerError
 
     try:
