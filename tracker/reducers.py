@@ -170,7 +170,8 @@ class Slot:
     adders: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
-_INDEX = {name: i for i, name in enumerate(DIMENSIONS)}
+INDEX: dict[str, int] = {name: i for i, name in enumerate(DIMENSIONS)}
+"""Each dimension's place in DIMENSIONS (and in a DyadState's slots)."""
 
 
 @attrs.frozen
@@ -182,7 +183,7 @@ class DyadState:
     )
 
     def __getitem__(self, dimension: str) -> Slot:
-        return self.slots[_INDEX[dimension]]
+        return self.slots[INDEX[dimension]]
 
     def values(self) -> dict[str, Value]:
         """Each dimension's value, by name."""
@@ -192,20 +193,37 @@ class DyadState:
 INITIAL = DyadState()
 
 
-def _apply(slot: Slot, op: Op, operand: str, event_id: str, on: str) -> Slot:
-    value = slot.value
+Raw: TypeAlias = tuple[Value, str | None, tuple[str, ...], tuple[tuple[str, str], ...]]
+"""A Slot's fields as a plain tuple (value, since, events, adders): hot folds build these
+instead of Slots, which cost twenty times as much to make."""
+
+
+def raw(slot: Slot) -> Raw:
+    """`slot`'s fields as a Raw tuple."""
+    return (slot.value, slot.since, slot.events, slot.adders)
+
+
+def step(state: Raw, op: Op, operand: str, event_id: str, on: str) -> Raw:
+    """One effect on one dimension's Raw state; `state` itself if the effect changes nothing."""
+    value, since, events, adders = state
     if op == "set":
         if operand == value:  # a corroborating event: the value stands, with one more source
-            return Slot(value, slot.since, _cap((*slot.events, event_id)))
-        return Slot(operand, on, (event_id,))
+            return (value, since, _cap((*events, event_id)), ())
+        return (operand, on, (event_id,), ())
     assert isinstance(value, frozenset)
     if (op == "add") == (operand in value):
-        return slot  # adding a member already there, or removing one that is not
+        return state  # adding a member already there, or removing one that is not
     if op == "add":
-        adders = (*slot.adders, (operand, event_id))
-        return Slot(value | {operand}, on, tuple(i for _, i in adders), adders)
-    adders = tuple(pair for pair in slot.adders if pair[0] != operand)
-    return Slot(value - {operand}, on, (*(i for _, i in adders), event_id), adders)
+        adders = (*adders, (operand, event_id))
+        return (value | {operand}, on, tuple(i for _, i in adders), adders)
+    adders = tuple(pair for pair in adders if pair[0] != operand)
+    return (value - {operand}, on, (*(i for _, i in adders), event_id), adders)
+
+
+def _apply(slot: Slot, op: Op, operand: str, event_id: str, on: str) -> Slot:
+    before = raw(slot)
+    after = step(before, op, operand, event_id, on)
+    return slot if after is before else Slot(*after)
 
 
 MAX_EVENTS = 8
@@ -222,7 +240,7 @@ def evolve(state: DyadState, event_effects: Iterable[Effect], event_id: str, on:
     """The state after an event's effects (`on` is the event's date, kept as `since`)."""
     slots = list(state.slots)
     for dimension, op, operand in event_effects:
-        i = _INDEX[dimension]
+        i = INDEX[dimension]
         slots[i] = _apply(slots[i], op, operand, event_id, on)
     return DyadState(tuple(slots))
 
@@ -240,10 +258,16 @@ class Answer:
 
 def answer(lower: Slot, upper: Slot) -> Answer:
     """Compare the fold of settled events (`lower`) with that of possible ones (`upper`)."""
-    if lower.value == upper.value:
-        return Answer(lower.value, lower.since, False, (lower.value,), lower.events)
-    extra = tuple(e for e in upper.events if e not in lower.events)
-    return Answer(lower.value, lower.since, True, (lower.value, upper.value), lower.events + extra)
+    return raw_answer(raw(lower), raw(upper))
+
+
+def raw_answer(lower: Raw, upper: Raw) -> Answer:
+    """`answer` for two Raw states."""
+    value, since, events, _ = lower
+    if value == upper[0]:
+        return Answer(value, since, False, (value,), events)
+    extra = tuple(e for e in upper[2] if e not in events)
+    return Answer(value, since, True, (value, upper[0]), events + extra)
 
 
 def diff(before: DyadState, after: DyadState) -> Iterator[tuple[str, Value, Value]]:

@@ -9,8 +9,9 @@ Pure: the records are passed in.
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 import orjson
@@ -21,15 +22,21 @@ if TYPE_CHECKING:
 from . import dates
 from .reducers import (
     DIMENSIONS,
+    INDEX,
     INITIAL,
     Answer,
     Dyad,
     DyadState,
+    Op,
+    Raw,
     Value,
     answer,
     diff,
     effects_on,
     evolve,
+    raw,
+    raw_answer,
+    step,
 )
 
 
@@ -112,7 +119,7 @@ def retracted_ids(records: Iterable[Record], also: Iterable[str] = ()) -> set[st
     `also` are ids withdrawn after everything in `records` (a scenario's retractions).
     """
     withdrawn: set[str] = set(also)
-    for record in sorted(records, key=lambda r: r.seq, reverse=True):
+    for record in sorted(records, key=_SEQ, reverse=True):
         if record.id in withdrawn:
             continue  # a withdrawn retraction withdraws nothing
         if record.withdraws is not None:
@@ -129,25 +136,42 @@ def effective(
     """
     known = [r for r in records if known_at is None or r.recorded <= known_at]
     withdrawn = retracted_ids(known, also)
-    return sorted((r for r in known if r.id not in withdrawn), key=lambda r: r.key)
+    return sorted((r for r in known if r.id not in withdrawn), key=_replay_key)
 
 
-def _fold(records: Iterable[Record], dyad: Dyad, state: DyadState = INITIAL) -> DyadState:
-    for record in records:
-        step = effects_on(record, dyad)
-        if step:
-            state = evolve(state, step, record.id, record.on)
-    return state
+_SEQ = operator.attrgetter("seq")
+_replay_key = operator.attrgetter("earliest", "latest", "seq")  # Record.key, made faster
 
 
 def at(records: Sequence[Record], dyad: Dyad, day: str) -> dict[str, Answer]:
-    """Every dimension of `dyad` on `day`, from `records` already in replay order."""
-    lower = _fold((r for r in records if r.latest <= day), dyad)
-    upper = _fold((r for r in records if r.earliest <= day), dyad)
+    """Every dimension of `dyad` on `day`, from `records` already in replay order.
+
+    Both folds run in one pass over the records possible by `day` (earliest <= day, a prefix
+    in replay order; the settled ones, latest <= day, are among them). Where the settled fold
+    has not diverged from the possible one, it takes the possible one's new state as is.
+    """
+    lower = list(_START)
+    upper = list(_START)
+    for record in records:
+        if record.earliest > day:
+            break  # neither fold takes it, nor any later record (replay order: earliest first)
+        settled = record.latest <= day
+        for dimension, op, operand in effects_on(record, dyad):
+            i = INDEX[dimension]
+            before = upper[i]
+            upper[i] = step(before, op, operand, record.id, record.on)
+            if settled:
+                same = lower[i] is before
+                lower[i] = upper[i] if same else step(lower[i], op, operand, record.id, record.on)
     return {
-        name: answer(low, up)
-        for name, low, up in zip(DIMENSIONS, lower.slots, upper.slots, strict=True)
+        name: raw_answer(low, up) for name, low, up in zip(DIMENSIONS, lower, upper, strict=True)
     }
+
+
+_START: tuple[Raw, ...] = tuple(raw(slot) for slot in INITIAL.slots)
+
+Touch: TypeAlias = tuple[Record, Op, str]
+"""A record's effect on one dimension: the record, the operation and its operand."""
 
 
 @attrs.frozen
@@ -160,82 +184,107 @@ class Interval:
     answer: Answer
 
 
-def _lower_states(records: Sequence[Record], dyad: Dyad) -> Iterator[tuple[str, DyadState]]:
-    """The settled state at each day on which some event becomes settled.
+def _touches(records: Iterable[Record], dyad: Dyad) -> dict[int, list[Touch]]:
+    """Each dimension's touches (by index in DIMENSIONS), in the order of `records`."""
+    found: dict[int, list[Touch]] = {}
+    for record in records:
+        for dimension, op, operand in effects_on(record, dyad):
+            found.setdefault(INDEX[dimension], []).append((record, op, operand))
+    return found
 
-    Events settle in order of their latest day but fold in replay order, so one may settle
-    behind others already folded: the fold is resumed from the state just before it.
+
+def _settle(settled: list[Touch], states: list[Raw], touch: Touch, start: Raw) -> None:
+    """Insert `touch` among the `settled` touches in replay order and mend their `states`.
+
+    states[k] is the state after settled[: k + 1]. The states from the insertion on are
+    refolded, until one equals the state the same touch led to before: the rest stand.
     """
-    by_latest = sorted(records, key=lambda r: (r.latest, r.key))
-    keys: list[tuple[str, str, int]] = []  # the settled records' replay keys, in order
-    settled: list[Record] = []
-    states: list[DyadState] = []  # states[i]: after folding settled[: i + 1]
-    i = 0
-    while i < len(by_latest):
-        day = by_latest[i].latest
-        start = len(settled)
-        while i < len(by_latest) and by_latest[i].latest == day:
-            record = by_latest[i]
-            at_ = bisect.bisect(keys, record.key)
-            keys.insert(at_, record.key)
-            settled.insert(at_, record)
-            start = min(start, at_)
-            i += 1
-        state = states[start - 1] if start else INITIAL
-        del states[start:]
-        for record in settled[start:]:
-            step = effects_on(record, dyad)
-            if step:
-                state = evolve(state, step, record.id, record.on)
-            states.append(state)
-        yield day, state
+    key = _replay_key(touch[0])
+    at_ = bisect.bisect(settled, key, key=lambda t: _replay_key(t[0]))
+    settled.insert(at_, touch)
+    state = states[at_ - 1] if at_ else start
+    fresh: list[Raw] = []
+    end = len(settled)
+    for k in range(at_, len(settled)):
+        record, op, operand = settled[k]
+        state = step(state, op, operand, record.id, record.on)
+        if k > at_ and state == states[k - 1]:
+            end = k
+            break
+        fresh.append(state)
+    states[at_ : end - 1] = fresh
 
 
-def _upper_states(records: Sequence[Record], dyad: Dyad) -> Iterator[tuple[str, DyadState]]:
-    """The possible state at each day on which some event may first have happened."""
-    state = INITIAL
-    for i, record in enumerate(records):
-        state = _fold((record,), dyad, state)
-        if i + 1 == len(records) or records[i + 1].earliest != record.earliest:
+def _lower_states(touches: list[Touch], start: Raw) -> Iterator[tuple[str, Raw]]:
+    """One dimension's settled state at each day on which one of its touches becomes settled.
+
+    Touches settle in order of their latest day but fold in replay order, so one may settle
+    behind others already folded: the states after it are mended (see `_settle`).
+    """
+    settled: list[Touch] = []
+    states: list[Raw] = []
+    by_latest = sorted(touches, key=lambda t: t[0].latest)  # stable: replay order within a day
+    for i, touch in enumerate(by_latest):
+        _settle(settled, states, touch, start)
+        day = touch[0].latest
+        if i + 1 == len(by_latest) or by_latest[i + 1][0].latest != day:
+            yield day, states[-1]
+
+
+def _upper_states(touches: list[Touch], start: Raw) -> Iterator[tuple[str, Raw]]:
+    """One dimension's possible state at each day on which one of its touches may first happen."""
+    state = start
+    for i, (record, op, operand) in enumerate(touches):
+        state = step(state, op, operand, record.id, record.on)
+        if i + 1 == len(touches) or touches[i + 1][0].earliest != record.earliest:
             yield record.earliest, state
 
 
-def intervals(records: Sequence[Record], dyad: Dyad) -> list[Interval]:
-    """Each dimension's answers over time as non-overlapping intervals (records in replay order)."""
-    points: dict[str, list[DyadState | None]] = {}
-    for day, state in _lower_states(records, dyad):
+def _dimension_intervals(i: int, touches: list[Touch]) -> Iterator[Interval]:
+    """Dimension i's intervals, in order, from its touches (in replay order)."""
+    start = _START[i]
+    points: dict[str, list[Raw | None]] = {}
+    for day, state in _lower_states(touches, start):
         points.setdefault(day, [None, None])[0] = state
-    for day, state in _upper_states(records, dyad):
+    for day, state in _upper_states(touches, start):
         points.setdefault(day, [None, None])[1] = state
-    lower = upper = INITIAL
-    previous = [(low, up) for low, up in zip(lower.slots, upper.slots, strict=True)]
-    open_rows: dict[int, tuple[str, Answer]] = {}
-    rows: list[Interval] = []
+    name = DIMENSIONS[i]
+    lower = upper = start
+    opened: tuple[str, Answer] | None = None
     for day in sorted(points):
         new_lower, new_upper = points[day]
-        if new_lower is not None:
-            lower = new_lower
-        if new_upper is not None:
-            upper = new_upper
-        for i, (low, up) in enumerate(zip(lower.slots, upper.slots, strict=True)):
-            if previous[i][0] is low and previous[i][1] is up:
-                continue  # a fold leaves untouched slots as the same objects
-            previous[i] = (low, up)
-            current = answer(low, up)
-            opened = open_rows.get(i)
-            if opened is not None:
-                if opened[1] == current:
-                    continue
-                rows.append(Interval(DIMENSIONS[i], opened[0], day, opened[1]))
-            elif current == _NOTHING[i]:
+        if (new_lower is None or new_lower is lower) and (new_upper is None or new_upper is upper):
+            continue
+        lower = lower if new_lower is None else new_lower
+        upper = upper if new_upper is None else new_upper
+        current = raw_answer(lower, upper)
+        if opened is not None:
+            if opened[1] == current:
                 continue
-            open_rows[i] = (day, current)
-    rows.extend(Interval(DIMENSIONS[i], start, None, ans) for i, (start, ans) in open_rows.items())
-    rows.sort(key=lambda row: (row.dimension, row.valid_from))
+            yield Interval(name, opened[0], day, opened[1])
+        elif current == _NOTHING[i]:
+            continue
+        opened = (day, current)
+    if opened is not None:
+        yield Interval(name, opened[0], None, opened[1])
+
+
+def intervals(records: Sequence[Record], dyad: Dyad) -> list[Interval]:
+    """Each dimension's answers over time as non-overlapping intervals (records in replay order).
+
+    The rows come sorted by dimension name, then valid_from. Dimensions move independently,
+    so each is folded from only the records that touch it.
+    """
+    touches = _touches(records, dyad)
+    rows: list[Interval] = []
+    for i in _BY_NAME:
+        if i in touches:
+            rows.extend(_dimension_intervals(i, touches[i]))
     return rows
 
 
 _NOTHING = [answer(slot, slot) for slot in INITIAL.slots]
+_BY_NAME = sorted(range(len(DIMENSIONS)), key=DIMENSIONS.__getitem__)
 
 
 @attrs.frozen
