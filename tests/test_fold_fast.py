@@ -3,7 +3,8 @@
 `plain_at` and `plain_intervals` are the straightforward definitions (DESIGN.md §4): fold every
 settled record for `lower`, every possible one for `upper`, whole dyad states at every day.
 The timeline module takes shortcuts (one pass for both folds, stopping at the first record
-possible only after the day, one dimension at a time, mending settled states in place);
+possible only after the day, one dimension at a time, mending settled states in place,
+one fold for both bounds where every window is a single day);
 these tests hold them to the plain answers, object for object.
 """
 

@@ -148,9 +148,10 @@ class Fact(Protocol):
 
 def effects_on(item: Fact, dyad: Dyad) -> tuple[Effect, ...]:
     """What a stored event does to `dyad`; () if it does not move it."""
-    if dyad == (item.actor, item.counterpart):
+    actor, counterpart = dyad
+    if item.actor == actor and item.counterpart == counterpart:
         return rules(item.type, item.operand)
-    if dyad == (item.counterpart, item.actor):
+    if item.counterpart == actor and item.actor == counterpart:
         return rules(item.type, item.operand, True)
     return ()
 
@@ -213,11 +214,12 @@ def step(state: Raw, op: Op, operand: str, event_id: str, on: str) -> Raw:
     assert isinstance(value, frozenset)
     if (op == "add") == (operand in value):
         return state  # adding a member already there, or removing one that is not
+    # (list comprehensions: faster than generators here)
     if op == "add":
         adders = (*adders, (operand, event_id))
-        return (value | {operand}, on, tuple(i for _, i in adders), adders)
-    adders = tuple(pair for pair in adders if pair[0] != operand)
-    return (value - {operand}, on, (*(i for _, i in adders), event_id), adders)
+        return (value | {operand}, on, tuple([i for _, i in adders]), adders)
+    adders = tuple([pair for pair in adders if pair[0] != operand])
+    return (value - {operand}, on, (*[i for _, i in adders], event_id), adders)
 
 
 def _apply(slot: Slot, op: Op, operand: str, event_id: str, on: str) -> Slot:
