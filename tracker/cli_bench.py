@@ -92,8 +92,8 @@ def bench(
 )
 def generate_command(events: int, seed: int, output: str) -> None:
     """Write a deterministic synthetic JSON Lines ledger (same seed, same bytes)."""
-    from .synthetic import generate
     from .errors import TrackerError
+    from .synthetic import generate
 
     try:
         report = generate(output, events, seed)
