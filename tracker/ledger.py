@@ -9,6 +9,7 @@ one event object per line, or `{"entity": {...}}` for an entity. Every problem i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import tomllib
@@ -129,12 +130,12 @@ def _jsonl(name: str, lines: Iterable[tuple[int, str]]) -> Iterator[Located]:
             near = line[error.pos : error.pos + 12].strip()
             where = f" at column {error.pos + 1}" + (f" (near {near!r})" if near else "")
             raise LedgerError(name, number, f"invalid JSON{where}: {reason}") from None
-        located = Located(obj, name, number)
-        if isinstance(obj, dict) and set(obj) == {"entity"}:
-            yield attrs.evolve(located, item=entity(attrs.evolve(located, item=obj["entity"])))
+        if isinstance(obj, dict) and len(obj) == 1 and "entity" in obj:
+            yield Located(entity(Located(obj["entity"], name, number)), name, number)
         else:
             short = len(line) <= MAX_TEXT and "\\u0000" not in line and "\x00" not in line
-            yield attrs.evolve(located, item=event(located, short=short))
+            item = event(Located(obj, name, number), short=short, from_json=True)
+            yield Located(item, name, number)
 
 
 def _check_text(located: Located, value: Any, where: str = "") -> None:
@@ -175,10 +176,13 @@ def entity(located: Located) -> Entity:
     return Entity(raw["id"], raw["name"], raw["kind"], tuple(aliases))
 
 
-def event(located: Located, *, hypothetical: bool = False, short: bool = False) -> Event:
+def event(
+    located: Located, *, hypothetical: bool = False, short: bool = False, from_json: bool = False
+) -> Event:
     """Validate one event object (shape, dates, sources); entities are checked by the store.
 
-    `short` says the object came from a line too short to hold an overlong or NUL-bearing text.
+    `short` says the object came from a line too short to hold an overlong or NUL-bearing text;
+    `from_json` that it was parsed from JSON, which has no date values to turn into text.
     """
     raw = located.item
     if not isinstance(raw, Mapping):
@@ -188,7 +192,7 @@ def event(located: Located, *, hypothetical: bool = False, short: bool = False) 
             _check_text(located, raw)
         except RecursionError:
             raise located.error("nested too deeply") from None
-    body = _plain_dates(located, raw)
+    body = raw if from_json else _plain_dates(located, raw)
     try:
         parsed = from_dict(body)
     except EventFormatError as error:
@@ -212,10 +216,14 @@ def validate(event: Event, *, hypothetical: bool = False) -> Event:
         if not source.title.strip() or not source.publisher.strip():
             raise ValueError("a source needs a title and a publisher")
         dates.parse(source.date)
-    recorded = None if event.recorded is None else dates.timestamp(event.recorded)
+    recorded = None if event.recorded is None else _timestamp(event.recorded)
     if window.text != event.on or recorded != event.recorded:
         event = attrs.evolve(event, on=window.text, recorded=recorded)
     return event
+
+
+# dates.timestamp, remembered: a ledger's events share transaction times (errors are not kept).
+_timestamp = functools.lru_cache(maxsize=1 << 16)(dates.timestamp)
 
 
 def _plain_dates(located: Located, raw: Mapping[str, Any]) -> dict[str, Any]:

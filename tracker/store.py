@@ -17,18 +17,20 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any
 
 import attrs
 import orjson
 
-from . import projection
+from events.types import EventRetracted, operand
+
+from . import dates, projection
 from .entities import Entity, iso_states, unknown_message
 from .errors import TrackerError
 from .reducers import Dyad, dyads_of
-from .timeline import Record
+from .timeline import Record, withdrawn_by
 
 SCHEMA_VERSION = "1"
 GENESIS = "0" * 64
@@ -46,9 +48,12 @@ BEGIN SELECT RAISE(ABORT, 'events is append-only: record a retraction instead');
 
 CHUNK = 5_000  # records written at a time within a load's transaction (bounds memory)
 MAX_REPORTED_IDS = 100_000  # ids an AppendReport lists (the count is always exact)
+LOAD_CACHE_KIB = -65_536  # a load's page cache: 64 MiB (negative: in KiB, as SQLite takes it)
 
 Clock = Callable[[], str]
 Progress = Callable[[int], None]
+# An event read for appending: the event, how to report it, its id, stored body, recorded time.
+_Pending = tuple[Any, Callable[[str], TrackerError], str, str, str]
 
 
 def utc_now() -> str:
@@ -178,12 +183,14 @@ class Store:
 
         Raises TrackerError (a LedgerError for located items) and writes nothing if any event
         is invalid: an unknown entity, a retraction of an unknown event.
-        """
-        from events import EventRetracted, dumps, to_dict
 
+        Events are read a block at a time, as many as the pending chunk has room for, so the
+        block's ids are looked up in `events` with one query per 500 ids: nothing is written
+        within a block, so each answer is what a lookup at that event would have found.
+        """
         from .ledger import Located
 
-        with self.transaction() as conn:
+        with self.transaction() as conn, self._tuned(conn):
             self._put_entities(conn, [e.item if isinstance(e, Located) else e for e in entities])
             known = self._entity_ids(conn)
             old_head, previous = self.head()
@@ -194,50 +201,39 @@ class Store:
             existed: set[Dyad] = set()  # touched dyads that had events before this load
             ids: list[str] = []
             skipped = done = 0
-            for item in events:
-                done += 1
-                if progress is not None and done % 1000 == 0:
-                    progress(1000)
-                fail: Callable[[str], TrackerError] = TrackerError
-                if isinstance(item, Located):  # read by the ledger module: already validated
-                    event, fail = item.item, item.error
-                else:
-                    event = _validated(item)
-                stored = to_dict(event)
-                recorded = stored.pop("recorded", None) or now
-                body = dumps(stored)
-                event_id = _content_id(body, stored)
-                if event_id in chunk or (seq > len(chunk) and self._has(conn, event_id)):
-                    skipped += 1
-                    continue
-                for entity_id in (event.actor, event.counterpart):
-                    if entity_id not in known:
-                        raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
-                seq += 1
-                record = Record.of(seq, event, recorded, event_id, body)
-                withdraws = record.withdraws
-                if withdraws is not None:
-                    target = chunk.get(withdraws) or self._stored(conn, withdraws)
-                    if target is None:
-                        raise fail(f"{event.type}: no stored event has id {withdraws!r}")
-                    if isinstance(event, EventRetracted) and (
-                        (target.actor, target.counterpart) != (event.actor, event.counterpart)
-                    ):
-                        raise fail(
-                            "event_retracted: actor and counterpart must be the target's "
-                            f"({target.actor} -> {target.counterpart})"
-                        )
-                for dyad in self.reach(record, chunk):
-                    if dyad not in touched:
-                        touched.add(dyad)
-                        if old_head and self._dyad_exists(conn, dyad):
-                            existed.add(dyad)
-                    touches.append((*dyad, seq))
-                chunk[event_id] = record
-                if len(ids) < MAX_REPORTED_IDS:
-                    ids.append(event_id)
+            items = iter(events)
+            while True:
+                room = CHUNK - len(chunk)
+                block, error = _read(items, room, now)
+                present = self._present(conn, block) if seq > len(chunk) else set()
+                for event, fail, event_id, body, recorded in block:
+                    done += 1
+                    if progress is not None and done % 1000 == 0:
+                        progress(1000)
+                    if event_id in chunk or event_id in present:
+                        skipped += 1
+                        continue
+                    for entity_id in (event.actor, event.counterpart):
+                        if entity_id not in known:
+                            raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
+                    seq += 1
+                    record = _record(seq, event, event_id, body, recorded)
+                    self._check_withdrawal(conn, record, chunk, fail)
+                    for dyad in self.reach(record, chunk):
+                        if dyad not in touched:
+                            touched.add(dyad)
+                            if old_head and self._dyad_exists(conn, dyad):
+                                existed.add(dyad)
+                        touches.append((*dyad, seq))
+                    chunk[event_id] = record
+                    if len(ids) < MAX_REPORTED_IDS:
+                        ids.append(event_id)
                 if len(chunk) >= CHUNK:
                     previous = self._flush(conn, chunk, touches, previous)
+                if error is not None:
+                    raise error
+                if len(block) < room:
+                    break
             self._flush(conn, chunk, touches, previous)
             if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
                 groups = (
@@ -253,6 +249,51 @@ class Store:
                 conn, ((d, self._records(conn, d)) for d in touched_again), touched - existed
             )
         return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
+
+    def _check_withdrawal(
+        self,
+        conn: sqlite3.Connection,
+        record: Record,
+        chunk: Mapping[str, Record],
+        fail: Callable[[str], TrackerError],
+    ) -> None:
+        """Refuse a retraction or correction whose target is unknown, or a retraction from
+        another dyad than its target's."""
+        if record.withdraws is None:
+            return
+        target = chunk.get(record.withdraws) or self._stored(conn, record.withdraws)
+        if target is None:
+            raise fail(f"{record.type}: no stored event has id {record.withdraws!r}")
+        if record.type == EventRetracted.TYPE and (
+            (target.actor, target.counterpart) != (record.actor, record.counterpart)
+        ):
+            raise fail(
+                "event_retracted: actor and counterpart must be the target's "
+                f"({target.actor} -> {target.counterpart})"
+            )
+
+    @staticmethod
+    def _present(conn: sqlite3.Connection, block: Sequence[_Pending]) -> set[str]:
+        """The ids of the block's events that `events` already holds."""
+        wanted = [pending[2] for pending in block]
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ", ".join("?" * len(part))
+            rows = conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", part)
+            found.update(row[0] for row in rows)
+        return found
+
+    @staticmethod
+    @contextmanager
+    def _tuned(conn: sqlite3.Connection) -> Iterator[None]:
+        """A bigger page cache for the duration of a load (the default is 2 MB)."""
+        before = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(before)}")
 
     def _flush(
         self,
@@ -305,10 +346,6 @@ class Store:
     def _entity_ids(self, conn: sqlite3.Connection) -> set[str]:
         declared = {row[0] for row in conn.execute("SELECT id FROM entities")}
         return declared | set(iso_states())
-
-    @staticmethod
-    def _has(conn: sqlite3.Connection, event_id: str) -> bool:
-        return conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
 
     @staticmethod
     def _dyad_exists(conn: sqlite3.Connection, dyad: Dyad) -> bool:
@@ -486,13 +523,57 @@ class Store:
         return verify(self)
 
 
+def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], Exception | None]:
+    """Up to `count` events from `items`, each with its id and stored body (`now` as recorded
+    time if it has none); and the error that stopped the reading, if one did: the caller raises
+    it once the events read before it are appended, so the first bad event is the one reported.
+    """
+    from events import dumps, to_dict
+
+    from .ledger import Located
+
+    block: list[_Pending] = []
+    try:
+        for item in islice(items, count):
+            fail: Callable[[str], TrackerError] = TrackerError
+            if isinstance(item, Located):  # read by the ledger module: already validated
+                event, fail = item.item, item.error
+            else:
+                event = _validated(item)
+            stored = to_dict(event)
+            recorded = stored.pop("recorded", None) or now
+            body = dumps(stored)
+            block.append((event, fail, _content_id(body, stored), body, recorded))
+    except Exception as error:  # raised by the caller, in its turn
+        return block, error
+    return block, None
+
+
+def _record(seq: int, event: Any, event_id: str, body: str, recorded: str) -> Record:
+    """The record of `event` at `seq`, from its id and stored body (as Record.of makes it)."""
+    window = dates.parse(event.on)
+    return Record(
+        seq,
+        event_id,
+        event.type,
+        event.actor,
+        event.counterpart,
+        event.on,
+        window.earliest,
+        window.latest,
+        recorded or event.recorded or "",
+        operand(event),
+        withdrawn_by(event),
+        body,
+    )
+
+
 def _content_id(body: str, stored: dict[str, Any]) -> str:
     """The event id: the hash of the body, without the schema version if it has one."""
-    from events import dumps
-
     if "schema" in stored:
-        stored = {k: v for k, v in stored.items() if k != "schema"}
-        body = dumps(stored)
+        from events import dumps
+
+        body = dumps({k: v for k, v in stored.items() if k != "schema"})
     return hashlib.sha256(body.encode()).hexdigest()[:24]
 
 

@@ -1,0 +1,125 @@
+"""The batched load path: chunk and block boundaries change nothing a load writes or reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from events import Event, RecognitionGranted, Source
+from tracker import store as store_module
+from tracker.errors import LedgerError
+from tracker.loading import load
+from tracker.store import Store
+
+from .conftest import fixed_clock
+from .strategies import ENTITIES, event_lists, make_record, retraction_of
+
+SOURCE = Source(title="Report", publisher="Reuters", date="2025-07-04")
+Rows = list[tuple[object, ...]]
+
+
+def contents(store: Store) -> tuple[Rows, Rows, Rows]:
+    """Every row a load writes: events (with the chain), dyad_events and intervals."""
+    events = store.conn.execute("SELECT *, hash FROM events ORDER BY seq").fetchall()
+    touches = store.conn.execute("SELECT * FROM dyad_events ORDER BY 1, 2, 3").fetchall()
+    intervals = store.conn.execute("SELECT * FROM intervals ORDER BY 1, 2, 3, 4").fetchall()
+    return events, touches, intervals
+
+
+def appended(batches: list[list[Any]], chunk: int, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The reports and contents of appending `batches` in turn, `chunk` records at a time."""
+    monkeypatch.setattr(store_module, "CHUNK", chunk)
+    with Store(":memory:", clock=fixed_clock) as store:
+        reports = [store.append(batch, ENTITIES) for batch in batches]
+        assert store.verify() == []
+        return reports, contents(store)
+
+
+def granted(actor: str, on: str) -> Event:
+    """A recognition of AFG by `actor` on `on`."""
+    return RecognitionGranted(actor=actor, counterpart="AFG", on=on, sources=(SOURCE,))
+
+
+class TestChunks:
+    """A chunk boundary anywhere gives the same rows and reports as none at all."""
+
+    @given(event_lists(max_size=12), event_lists(max_size=6))
+    def test_any_chunk_size(self, first: list[Event], second: list[Event]) -> None:
+        """Two loads (with repeats inside and across them) write the same at chunk 1, 2, 3."""
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            batches = [first + first[:3], second + first]
+            expected = appended(batches, 5_000, monkeypatch)
+            for chunk in (1, 2, 3):
+                assert appended(batches, chunk, monkeypatch) == expected
+
+    def test_retractions_across_chunks(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Retractions of events in an earlier chunk, or already stored, behave the same."""
+        old, new = granted("RUS", "2020"), granted("CHN", "2021")
+        old_target, new_target = make_record(1, old), make_record(2, new)
+        batches = [
+            [old],
+            [new, granted("USA", "2022"), retraction_of(new_target), retraction_of(old_target)],
+            [new, old, retraction_of(old_target)],
+        ]
+        expected = appended(batches, 5_000, monkeypatch)
+        assert [r.added for r in expected[0]] == [1, 4, 0]
+        for chunk in (1, 2):
+            assert appended(batches, chunk, monkeypatch) == expected
+
+
+def jsonl(tmp_path: Path, lines: list[str]) -> Path:
+    """A JSON Lines ledger of `lines`."""
+    path = tmp_path / "ledger.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def line(actor: str, on: str) -> str:
+    """One event line: `actor` recognizes AFG on `on`."""
+    source = {"title": "Report", "publisher": "Reuters", "date": "2025-07-04"}
+    body = {"type": "recognition_granted", "actor": actor, "counterpart": "AFG", "on": on}
+    return json.dumps({**body, "sources": [source], "recorded": "2025-07-05T00:00:00Z"})
+
+
+class TestErrors:
+    """Events are read ahead a block at a time; the first bad line is still the one reported."""
+
+    @pytest.mark.parametrize("chunk", [2, 5_000])
+    def test_an_early_bad_event_wins_over_a_later_unreadable_line(
+        self, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+    ) -> None:
+        """An unknown entity on line 3 is reported, not the broken JSON on line 4."""
+        monkeypatch.setattr(store_module, "CHUNK", chunk)
+        lines = [line("RUS", "2020"), line("CHN", "2021"), line("NARNIA", "2022"), "{oops"]
+        with pytest.raises(LedgerError) as caught:
+            load(store, [jsonl(tmp_path, lines)], quiet=True)
+        assert caught.value.line == 3 and "NARNIA" in caught.value.reason
+        assert store.count() == 0
+
+    def test_an_unreadable_line_after_good_ones(
+        self, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Broken JSON after a full chunk fails the load, and nothing is written."""
+        monkeypatch.setattr(store_module, "CHUNK", 2)
+        lines = [line("RUS", "2020"), line("CHN", "2021"), line("USA", "2022"), "{oops"]
+        with pytest.raises(LedgerError) as caught:
+            load(store, [jsonl(tmp_path, lines)], quiet=True)
+        assert caught.value.line == 4
+        assert store.count() == 0
+
+    def test_duplicates_across_chunks_and_loads(
+        self, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A line repeated after a chunk boundary is skipped, and so is a whole second load."""
+        monkeypatch.setattr(store_module, "CHUNK", 2)
+        lines = [line(actor, "2020") for actor in ("RUS", "CHN", "USA", "RUS", "CHN", "IND")]
+        path = jsonl(tmp_path, lines)
+        first = load(store, [path], quiet=True)
+        assert (first.added, first.skipped) == (4, 2)
+        second = load(store, [path], quiet=True)
+        assert (second.added, second.skipped) == (0, 6)
+        assert store.count() == 4 and store.verify() == []
