@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from hypothesis import given
 
 from events import Event, RecognitionGranted, Source
 from tracker import store as store_module
-from tracker.errors import LedgerError
+from tracker.errors import LedgerError, TrackerError
 from tracker.loading import load
 from tracker.store import Store
 
@@ -123,3 +124,12 @@ class TestErrors:
         second = load(store, [path], quiet=True)
         assert (second.added, second.skipped) == (0, 6)
         assert store.count() == 4 and store.verify() == []
+
+
+def test_collector_thresholds_are_restored(store: Store) -> None:
+    """A load runs the cycle collector less often, and puts its thresholds back, even on error."""
+    before = gc.get_threshold()
+    store.append([granted("RUS", "2020")])
+    with pytest.raises(TrackerError):
+        store.append([granted("NARNIA", "2021")])
+    assert gc.get_threshold() == before
