@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from tracker import query
 from tracker.cli import seed_files
 from tracker.errors import LedgerError
 from tracker.loading import load
+from tracker.reducers import DIMENSIONS
 from tracker.scenario import Retraction, Scenario
 from tracker.store import Store
+from tracker.timeline import at, effective
 
 from .conftest import Cli
-from .strategies import events
+from .strategies import events, retraction_of
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "seeds" / "scenarios"
 CHINA = SCENARIOS / "china_recognises_taliban.toml"
@@ -46,6 +49,36 @@ def _copy(scenario: Path, folder: Path) -> str:
     """Copy a seed scenario beside the test's own files (a base must sit in its folder)."""
     (folder / scenario.name).write_text(scenario.read_text(encoding="utf-8"), encoding="utf-8")
     return scenario.name
+
+
+# a few types on a few dyads and years, so that added events often move what the log moves
+FEW = events(
+    (
+        "recognition_granted",
+        "recognition_withdrawn",
+        "credentials_accepted",
+        "envoy_sent",
+        "envoy_recalled",
+        "designation_added",
+        "designation_removed",
+        "visit_paid",
+    ),
+    actors=("RUS", "TALIBAN", "CHN"),
+    min_year=2020,
+    max_year=2022,
+    recorded=st.none(),
+)
+
+
+def boundary_days_2020s() -> list[str]:
+    """Days around the edges of the years, months and weeks the crowded logs use."""
+    found = {
+        f"{y}-{m:02d}-{d:02d}"
+        for y in (2019, 2020, 2021, 2022, 2023)
+        for m in (1, 6, 12)
+        for d in (1, 15, 28)
+    }
+    return sorted(found | {"2019-12-31", "2020-12-31", "2021-12-31", "2022-12-31"})
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -122,6 +155,44 @@ class TestScenarioLaws:
         retract = Retraction("<test>", 1, id=event_id(marked))
         result = Scenario(name="undo", adds=(marked,), retracts=(retract,)).run(shared, [day])
         assert result.dates[day] == ()
+
+    @given(
+        log=st.lists(FEW, max_size=16),
+        retract_first=st.booleans(),
+        added=st.lists(FEW, min_size=1, max_size=3),
+        days=st.lists(st.sampled_from(boundary_days_2020s()), min_size=1, max_size=3),
+    )
+    def test_differences_equal_those_of_a_full_refold(
+        self, log: list[Event], retract_first: bool, added: list[Event], days: list[str]
+    ) -> None:
+        """Whatever the scenario folds, it reports exactly the differences of refolding every
+        touched dyad in full, in every dimension, with and without the scenario's events."""
+        with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "s.db") as store:
+            store.append([], [_taliban()])
+            store.append(log)
+            if retract_first and log:
+                store.append([retraction_of(store.scan().__next__())])
+            marked = tuple(attrs.evolve(e, hypothetical=True, recorded=None) for e in added)
+            result = Scenario(name="p", adds=marked).run(store, days)
+            mine = Scenario(name="p", adds=marked).records(store.head()[0])
+            by_id = {r.id: r for r in mine}
+            expected: dict[str, list[tuple[object, ...]]] = {day: [] for day in days}
+            for dyad in result.touched:
+                stored = store.records(dyad)
+                ours = [r for r in mine if dyad in store.reach(r, by_id)]
+                base, alt = effective(stored), effective([*stored, *ours])
+                for day in days:
+                    before, after = at(base, dyad, day), at(alt, dyad, day)
+                    expected[day].extend(
+                        (dyad, name, before[name], after[name])
+                        for name in DIMENSIONS
+                        if before[name] != after[name]
+                    )
+            found = {
+                day: [(d.dyad, d.dimension, d.baseline, d.scenario) for d in diffs]
+                for day, diffs in result.dates.items()
+            }
+            assert found == {day: expected[day] for day in result.dates}
 
     def test_cost_grows_with_touched_dyads_not_the_log(self, tmp_path: Path) -> None:
         """A scenario folds the events of the dyads it touches, however large the log."""

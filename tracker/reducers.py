@@ -121,6 +121,21 @@ def mirror_effects(event: Event) -> tuple[Effect, ...]:
     return rules(event.type, operand(event), True)
 
 
+def movers(dimensions: Iterable[str]) -> frozenset[str]:
+    """The event types that can move any of `dimensions`, on their own dyad or the mirror one.
+
+    Dimensions fold independently, so these (and the corrections and retractions that withdraw
+    them) are all a fold of those dimensions needs.
+    """
+    wanted = set(dimensions)
+    return frozenset(
+        kind
+        for table in (RULES, MIRROR_RULES)
+        for kind, steps in table.items()
+        if any(dimension in wanted for dimension, _, _ in steps)
+    )
+
+
 def dyads_of(kind: str, actor: str, counterpart: str) -> tuple[Dyad, ...]:
     """The dyads an event of type `kind` moves: its own, and the mirror one if it has rules."""
     if kind in MIRROR_RULES:

@@ -38,7 +38,7 @@ from events import Event
 from . import dates, ledger, projection
 from .errors import LedgerError, TrackerError
 from .query import _answers_json, check_entity
-from .reducers import Answer, Dyad
+from .reducers import DIMENSIONS, Answer, Dyad, effects_on, movers
 from .store import Store
 from .timeline import Record, at, effective
 
@@ -162,10 +162,19 @@ class Scenario:
             assert found is not None  # withdrawn() only names events that exist
             touched |= store.reach(found, by_id)
         results: dict[str, list[Difference]] = {day: [] for day in days}
+        # Dimensions fold independently: when the scenario only adds plain events, only the
+        # dimensions they move can change, and only the events that move those are folded.
+        narrow = not withdrawn and all(r.withdraws is None for r in added)
         folded = 0
         for dyad in sorted(touched):
-            stored = store.records(dyad)
             mine = [r for r in added if dyad in reach[r.id]]
+            names = DIMENSIONS
+            if narrow:
+                moved = {name for r in mine for name, _, _ in effects_on(r, dyad)}
+                names = tuple(name for name in DIMENSIONS if name in moved)
+                if not names:
+                    continue
+            stored = store.records(dyad, movers(names) if narrow else None)
             folded += len(stored) + len(mine)
             # hypothetical records carry no transaction time: they are known at any known_at
             alt = effective([*stored, *mine], known, withdrawn)
@@ -177,8 +186,8 @@ class Scenario:
                 else:
                     before = at(base, dyad, day)
                 after = at(alt, dyad, day)
-                for name, answer_before in before.items():
-                    answer_after = after[name]
+                for name in names:
+                    answer_before, answer_after = before[name], after[name]
                     if answer_before != answer_after:
                         why = tuple(e for e in answer_after.events if e not in answer_before.events)
                         why += tuple(

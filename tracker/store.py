@@ -16,7 +16,7 @@ import gc
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import groupby, islice
 from pathlib import Path
@@ -408,9 +408,24 @@ class Store:
         """The stored record with this id, or None."""
         return self._stored(self.conn, event_id)
 
-    def records(self, dyad: Dyad) -> list[Record]:
-        """Every stored event that touches `dyad` (retractions included), in `seq` order."""
-        return self._records(self.conn, dyad)
+    def records(self, dyad: Dyad, types: Collection[str] | None = None) -> list[Record]:
+        """Every stored event that touches `dyad` (retractions included), in `seq` order.
+
+        With `types`, only events of those types and those that withdraw another event.
+        """
+        if types is None:
+            return self._records(self.conn, dyad)
+        columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
+        kinds = sorted(types)
+        marks = ", ".join("?" * len(kinds))
+        rows = self.conn.execute(
+            f"SELECT {columns} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+            "WHERE d.actor = ? AND d.counterpart = ? "
+            f"AND (e.type IN ({marks}) OR e.withdraws IS NOT NULL) "
+            "ORDER BY d.seq",
+            (*dyad, *kinds),
+        )
+        return [Record(*row) for row in rows]
 
     def scan(self, after: int = 0) -> Iterator[Record]:
         """Every stored event after `seq`, in `seq` order, streamed from the cursor."""
