@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -24,8 +23,6 @@ from typing import Any
 
 import attrs
 import orjson
-
-from events.types import EventRetracted, operand
 
 from . import dates, projection
 from .entities import Entity, iso_states, unknown_message
@@ -65,6 +62,8 @@ def utc_now() -> str:
 
 def chain(previous: str, seq: int, event_id: str, recorded: str, body: str) -> str:
     """The hash of a row, linking it to the row before."""
+    import hashlib  # not at the top: queries need not load OpenSSL
+
     text = "\x1f".join((previous, str(seq), event_id, recorded, body))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -93,6 +92,7 @@ class Store:
     def __init__(self, path: str | Path, *, clock: Clock = utc_now, timeout: float = 60.0) -> None:
         self.path = str(path)
         self.clock = clock
+        self._known: set[str] = set()  # entity ids found to be known (see known_entity)
         self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -266,7 +266,7 @@ class Store:
         target = chunk.get(record.withdraws) or self._stored(conn, record.withdraws)
         if target is None:
             raise fail(f"{record.type}: no stored event has id {record.withdraws!r}")
-        if record.type == EventRetracted.TYPE and (
+        if record.type == "event_retracted" and (
             (target.actor, target.counterpart) != (record.actor, record.counterpart)
         ):
             raise fail(
@@ -492,13 +492,22 @@ class Store:
         return [row[0] for row in rows]
 
     def known_entity(self, entity_id: str) -> bool:
-        """Whether `entity_id` is declared, a state code, or named by a stored event."""
-        if self.conn.execute("SELECT 1 FROM entities WHERE id = ?", (entity_id,)).fetchone():
+        """Whether `entity_id` is declared, a state code, or named by a stored event.
+
+        Entities are never removed, so one found once is remembered for this connection.
+        """
+        if entity_id in self._known:
             return True
-        named = self.conn.execute(
-            "SELECT 1 FROM dyad_events WHERE actor = ? LIMIT 1", (entity_id,)
-        ).fetchone()
-        return named is not None or entity_id in iso_states()
+        found = (
+            self.conn.execute("SELECT 1 FROM entities WHERE id = ?", (entity_id,)).fetchone()
+            or self.conn.execute(
+                "SELECT 1 FROM dyad_events WHERE actor = ? LIMIT 1", (entity_id,)
+            ).fetchone()
+            or entity_id in iso_states()
+        )
+        if found:
+            self._known.add(entity_id)
+        return bool(found)
 
     # -- maintenance ----------------------------------------------------------------------
 
@@ -585,6 +594,8 @@ def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], E
 
 def _record(seq: int, event: Any, event_id: str, body: str, recorded: str) -> Record:
     """The record of `event` at `seq`, from its id and stored body (as Record.of makes it)."""
+    from events.types import operand  # not at the top: queries need not load the event types
+
     window = dates.parse(event.on)
     return Record(
         seq,
@@ -608,6 +619,8 @@ def _content_id(body: str, stored: dict[str, Any]) -> str:
         from events import dumps
 
         body = dumps({k: v for k, v in stored.items() if k != "schema"})
+    import hashlib
+
     return hashlib.sha256(body.encode()).hexdigest()[:24]
 
 
