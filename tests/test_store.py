@@ -284,6 +284,26 @@ class TestProjection:
                     direct = at(records, dyad, day)
                     assert query.state(store, *dyad, day).dimensions == direct, (dyad, day)
 
+    def test_rebuild_follows_corrections_across_dyads(self, store: Store) -> None:
+        """A correction filed on another dyad, and the withdrawal of that correction, touch
+        the corrected event's dyads too: rebuild() gives what the appends kept."""
+        store.append(
+            [RelationsEstablished(actor="RUS", counterpart="CHN", on="2020", sources=(SOURCE,))]
+        )
+        [established] = store.scan()
+        moved = RecognitionGranted(
+            actor="USA", counterpart="AFG", on="2021", sources=(SOURCE,), corrects=established.id
+        )
+        store.append([moved])
+        correction = list(store.scan())[-1]
+        store.append([retraction_of(correction, "the correction was wrong")])
+        before = snapshot(store)
+        assert {("RUS", "CHN"), ("CHN", "RUS"), ("USA", "AFG")} <= {
+            (a, c) for a, c, _ in store.conn.execute("SELECT * FROM dyad_events")
+        }
+        store.rebuild()
+        assert snapshot(store) == before
+
     def test_retracted_retraction_of_a_symmetric_event(self, store: Store) -> None:
         """Withdrawing the retraction of relations_established restores both directions."""
         store.append(

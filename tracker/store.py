@@ -27,7 +27,7 @@ import orjson
 from . import dates, projection
 from .entities import Entity, iso_states, unknown_message
 from .errors import TrackerError
-from .reducers import Dyad, dyads_of
+from .reducers import MIRROR_RULES, Dyad, dyads_of
 from .timeline import Record, withdrawn_by
 
 SCHEMA_VERSION = "1"
@@ -512,22 +512,28 @@ class Store:
     # -- maintenance ----------------------------------------------------------------------
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
-        """Drop the derived tables and rebuild them from `events`; return the events read.
+        """Empty the derived tables and rebuild them from `events`; return the events read.
 
-        Reads the columns, never the bodies, and holds one dyad's events at a time.
+        Indexes the dyads in SQL and holds one dyad's events at a time while folding.
         """
         with self.transaction() as conn:
             conn.execute("DELETE FROM dyad_events")
             conn.execute("DELETE FROM intervals")
-            count = 0
-            touches: list[tuple[str, str, int]] = []
-            for record in self.scan():
-                touches.extend((a, c, record.seq) for a, c in self.reach(record))
-                count += 1
-                if len(touches) >= 50_000:
-                    projection.index(conn, touches)
-                    touches.clear()
-            projection.index(conn, touches)
+            count = self.count()
+            # every event moves its own dyad, symmetric and envoy events the mirror one too
+            # (as reducers.dyads_of says), and a withdrawal those of the events it withdraws
+            conn.execute("INSERT INTO dyad_events SELECT actor, counterpart, seq FROM events")
+            mirrored = sorted(MIRROR_RULES)
+            marks = ", ".join("?" * len(mirrored))
+            conn.execute(
+                "INSERT OR IGNORE INTO dyad_events SELECT counterpart, actor, seq FROM events "
+                f"WHERE type IN ({marks})",
+                mirrored,
+            )
+            withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
+            for row in withdrawals.fetchall():
+                record = Record(*row)
+                projection.index(conn, [(a, c, record.seq) for a, c in self.reach(record)])
             done = 0
 
             def counted() -> Iterator[tuple[Dyad, list[Record]]]:
