@@ -173,7 +173,8 @@ SAFE_FRAGMENTS = {
     "projection.py": {"name"},  # for name in DIMENSIONS
     "verify.py": {"COLUMNS"},
     "replay.py": {"COLUMNS", "distinct", "columns", "source", "' AND '.join(where)"},
-    "store.py": {"COLUMNS", "columns", "marks", "', '.join('?' * 13)"},
+    # table: for table in projection.TABLES
+    "store.py": {"COLUMNS", "columns", "marks", "table", "', '.join('?' * 13)"},
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|VALUES|CREATE|DROP|JOIN)\b")
 

@@ -15,11 +15,15 @@ import orjson
 from .reducers import DIMENSIONS, Answer, Dyad, Slot, Value, answer, default, encode
 from .timeline import Interval, Record, effective, intervals
 
+VERSION = "2"  # of the derived tables' layout: a store with another version rebuilds them
+TABLES = ("dyad_events", "intervals")
 DERIVED = """
 CREATE TABLE IF NOT EXISTS dyad_events (
     actor TEXT NOT NULL,
     counterpart TEXT NOT NULL,
     seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    withdraws INTEGER NOT NULL,
     PRIMARY KEY (actor, counterpart, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS intervals (
@@ -39,9 +43,14 @@ CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dime
 """
 
 
-def index(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
+Touch = tuple[str, str, int, str, bool]
+"""A dyad an event touches: actor, counterpart, the event's seq and type, whether it withdraws
+another (so a fold of some dimensions reads only the events it needs)."""
+
+
+def index(conn: sqlite3.Connection, rows: Iterable[Touch]) -> None:
     """Record which dyads each event touches."""
-    conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?)", rows)
+    conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?, ?, ?)", rows)
 
 
 @functools.lru_cache(maxsize=8192)

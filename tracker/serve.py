@@ -144,6 +144,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "actor": "Entity id of the actor.",
             "counterpart": "Entity id of the counterpart.",
             "seq": "The event's seq in events.",
+            "type": "The event's type.",
+            "withdraws": "1 when the event withdraws another (a retraction or correction).",
         },
     },
     "meta": {"description": "Store settings (schema version).", "hidden": True},

@@ -98,6 +98,8 @@ class Store:
         self.conn.execute("PRAGMA synchronous = NORMAL")
         if self._version() != SCHEMA_VERSION:
             self._create()
+        if self._meta("derived") != projection.VERSION:
+            self._upgrade_derived()
 
     def close(self) -> None:
         """Close the connection."""
@@ -113,10 +115,24 @@ class Store:
 
     def _version(self) -> str | None:
         try:
-            row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            return self._meta("schema")
         except sqlite3.OperationalError:
             return None
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def _upgrade_derived(self) -> None:
+        """Recreate the derived tables in the current layout and refill them from `events`
+        (a store written by an earlier version; once)."""
+        with self.transaction() as conn:
+            if self._meta("derived") == projection.VERSION:
+                return  # another process did it while this one waited for the lock
+            for table in projection.TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            self._create_derived(conn)
+            self._refill(conn)
 
     def _create(self) -> None:
         import sqlite_utils  # only needed once per database: keep it off the query path
@@ -156,10 +172,21 @@ class Store:
             db.table("entities").create(
                 {"id": str, "name": str, "kind": str, "aliases": str}, pk="id", if_not_exists=True
             )
-            for statement in (_TRIGGERS + projection.DERIVED).split(";\n"):
+            for statement in _TRIGGERS.split(";\n"):
                 if statement.strip():
                     self.conn.execute(statement)
+            self._create_derived(self.conn)
             db.table("meta").upsert({"key": "schema", "value": SCHEMA_VERSION}, pk="key")
+
+    @staticmethod
+    def _create_derived(conn: sqlite3.Connection) -> None:
+        for statement in projection.DERIVED.split(";\n"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(
+            "INSERT INTO meta VALUES ('derived', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+            (projection.VERSION, projection.VERSION),
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -198,7 +225,7 @@ class Store:
             old_head, previous = self.head()
             seq, now = old_head, self.clock()
             chunk: dict[str, Record] = {}  # the records not yet written
-            touches: list[tuple[str, str, int]] = []
+            touches: list[projection.Touch] = []
             touched: set[Dyad] = set()
             existed: set[Dyad] = set()  # touched dyads that had events before this load
             ids: list[str] = []
@@ -226,7 +253,7 @@ class Store:
                             touched.add(dyad)
                             if old_head and self._dyad_exists(conn, dyad):
                                 existed.add(dyad)
-                        touches.append((*dyad, seq))
+                        touches.append((*dyad, seq, record.type, record.withdraws is not None))
                     chunk[event_id] = record
                     if len(ids) < MAX_REPORTED_IDS:
                         ids.append(event_id)
@@ -301,7 +328,7 @@ class Store:
         self,
         conn: sqlite3.Connection,
         chunk: dict[str, Record],
-        touches: list[tuple[str, str, int]],
+        touches: list[projection.Touch],
         previous: str,
     ) -> str:
         """Write the pending records and their dyad index rows; return the chain's new head."""
@@ -421,7 +448,7 @@ class Store:
         rows = self.conn.execute(
             f"SELECT {columns} FROM dyad_events d JOIN events e ON e.seq = d.seq "
             "WHERE d.actor = ? AND d.counterpart = ? "
-            f"AND (e.type IN ({marks}) OR e.withdraws IS NOT NULL) "
+            f"AND (d.type IN ({marks}) OR d.withdraws) "
             "ORDER BY d.seq",
             (*dyad, *kinds),
         )
@@ -512,41 +539,45 @@ class Store:
     # -- maintenance ----------------------------------------------------------------------
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
-        """Empty the derived tables and rebuild them from `events`; return the events read.
-
-        Indexes the dyads in SQL and holds one dyad's events at a time while folding.
-        """
+        """Empty the derived tables and rebuild them from `events`; return the events read."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM dyad_events")
             conn.execute("DELETE FROM intervals")
-            count = self.count()
-            # every event moves its own dyad, symmetric and envoy events the mirror one too
-            # (as reducers.dyads_of says), and a withdrawal those of the events it withdraws
-            conn.execute("INSERT INTO dyad_events SELECT actor, counterpart, seq FROM events")
-            mirrored = sorted(MIRROR_RULES)
-            marks = ", ".join("?" * len(mirrored))
-            conn.execute(
-                "INSERT OR IGNORE INTO dyad_events SELECT counterpart, actor, seq FROM events "
-                f"WHERE type IN ({marks})",
-                mirrored,
+            return self._refill(conn, progress)
+
+    def _refill(self, conn: sqlite3.Connection, progress: Progress | None = None) -> int:
+        """Fill the empty derived tables from `events`: the dyads in SQL, then one dyad's
+        events at a time folded into intervals."""
+        # every event moves its own dyad, symmetric and envoy events the mirror one too
+        # (as reducers.dyads_of says), and a withdrawal those of the events it withdraws
+        columns = "seq, type, withdraws IS NOT NULL FROM events"
+        conn.execute(f"INSERT INTO dyad_events SELECT actor, counterpart, {columns}")
+        mirrored = sorted(MIRROR_RULES)
+        marks = ", ".join("?" * len(mirrored))
+        conn.execute(
+            f"INSERT OR IGNORE INTO dyad_events SELECT counterpart, actor, {columns} "
+            f"WHERE type IN ({marks})",
+            mirrored,
+        )
+        withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
+        for row in withdrawals.fetchall():
+            record = Record(*row)
+            projection.index(
+                conn, [(a, c, record.seq, record.type, True) for a, c in self.reach(record)]
             )
-            withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
-            for row in withdrawals.fetchall():
-                record = Record(*row)
-                projection.index(conn, [(a, c, record.seq) for a, c in self.reach(record)])
-            done = 0
+        done = 0
 
-            def counted() -> Iterator[tuple[Dyad, list[Record]]]:
-                nonlocal done
-                for dyad, records in self._groups(conn):
-                    yield dyad, records
-                    done += len(records)
-                    if progress is not None and done >= 1000:
-                        progress(done)
-                        done = 0
+        def counted() -> Iterator[tuple[Dyad, list[Record]]]:
+            nonlocal done
+            for dyad, records in self._groups(conn):
+                yield dyad, records
+                done += len(records)
+                if progress is not None and done >= 1000:
+                    progress(done)
+                    done = 0
 
-            projection.refresh(conn, counted(), _Everything())
-        return count
+        projection.refresh(conn, counted(), _Everything())
+        return self.count()
 
     def verify(self) -> list[Problem]:
         """Check the chain, the ids, the derived columns and the triggers; empty when all hold."""
