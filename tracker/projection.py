@@ -43,12 +43,12 @@ CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dime
 """
 
 
-Touch = tuple[str, str, int, str, bool]
+IndexRow = tuple[str, str, int, str, bool]
 """A dyad an event touches: actor, counterpart, the event's seq and type, whether it withdraws
 another (so a fold of some dimensions reads only the events it needs)."""
 
 
-def index(conn: sqlite3.Connection, rows: Iterable[Touch]) -> None:
+def index(conn: sqlite3.Connection, rows: Iterable[IndexRow]) -> None:
     """Record which dyads each event touches."""
     conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?, ?, ?)", rows)
 

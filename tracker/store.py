@@ -225,7 +225,7 @@ class Store:
             old_head, previous = self.head()
             seq, now = old_head, self.clock()
             chunk: dict[str, Record] = {}  # the records not yet written
-            touches: list[projection.Touch] = []
+            touches: list[projection.IndexRow] = []
             touched: set[Dyad] = set()
             existed: set[Dyad] = set()  # touched dyads that had events before this load
             ids: list[str] = []
@@ -328,7 +328,7 @@ class Store:
         self,
         conn: sqlite3.Connection,
         chunk: dict[str, Record],
-        touches: list[projection.Touch],
+        touches: list[projection.IndexRow],
         previous: str,
     ) -> str:
         """Write the pending records and their dyad index rows; return the chain's new head."""
