@@ -24,11 +24,11 @@ from typing import Any
 import attrs
 import orjson
 
-from . import dates, projection
+from . import projection
 from .entities import Entity, iso_states, unknown_message
 from .errors import TrackerError
 from .reducers import MIRROR_RULES, Dyad, dyads_of
-from .timeline import Record, withdrawn_by
+from .timeline import Record
 
 SCHEMA_VERSION = "1"
 GENESIS = "0" * 64
@@ -246,7 +246,7 @@ class Store:
                         if entity_id not in known:
                             raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
                     seq += 1
-                    record = _record(seq, event, event_id, body, recorded)
+                    record = Record.of(seq, event, recorded, event_id, body)
                     self._check_withdrawal(conn, record, chunk, fail)
                     for dyad in self.reach(record, chunk):
                         if dyad not in touched:
@@ -627,27 +627,6 @@ def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], E
     except Exception as error:  # raised by the caller, in its turn
         return block, error
     return block, None
-
-
-def _record(seq: int, event: Any, event_id: str, body: str, recorded: str) -> Record:
-    """The record of `event` at `seq`, from its id and stored body (as Record.of makes it)."""
-    from events.types import operand  # not at the top: queries need not load the event types
-
-    window = dates.parse(event.on)
-    return Record(
-        seq,
-        event_id,
-        event.type,
-        event.actor,
-        event.counterpart,
-        event.on,
-        window.earliest,
-        window.latest,
-        recorded or event.recorded or "",
-        operand(event),
-        withdrawn_by(event),
-        body,
-    )
 
 
 def _content_id(body: str, stored: dict[str, Any]) -> str:

@@ -82,17 +82,22 @@ class Record:
         body: str | None = None,
     ) -> Record:
         """The record of `event` at `seq` (its id and stored body computed unless given)."""
-        from events import dumps, operand, to_dict
-        from events import event_id as content_id
+        from events.types import operand  # modules, not the package: cheap once loaded
 
         window = dates.parse(event.on)
         if body is None:
+            from events.codec import dumps, to_dict
+
             stored = to_dict(event)
             stored.pop("recorded", None)
             body = dumps(stored)
+        if event_id is None:
+            from events.codec import event_id as content_id
+
+            event_id = content_id(event)
         return cls(
             seq,
-            event_id or content_id(event),
+            event_id,
             event.type,
             event.actor,
             event.counterpart,
