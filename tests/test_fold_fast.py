@@ -118,7 +118,6 @@ def plain_intervals(records: Sequence[Record], dyad: Dyad) -> list[Interval]:
 class TestAt:
     """`at` answers as the two plain folds."""
 
-    @settings(max_examples=300)
     @given(crowded(30) | crowded(30, FEW_TYPES), st.sampled_from(DYADS), st.data())
     def test_equals_the_plain_folds(
         self, items: list[Event], dyad: Dyad, data: st.DataObject
@@ -176,14 +175,13 @@ class TestAt:
 class TestIntervals:
     """`intervals` runs `at` together over time."""
 
-    @settings(max_examples=200)
     @given(crowded(30) | crowded(30, FEW_TYPES), st.sampled_from(DYADS))
     def test_equals_the_plain_intervals(self, items: list[Event], dyad: Dyad) -> None:
         """Row for row, in order, for windows that settle behind ones already settled."""
         records = effective(to_records(items))
         assert intervals(records, dyad) == plain_intervals(records, dyad)
 
-    @settings(max_examples=50)
+    @settings(max_examples=max(settings().max_examples // 8, 5))  # long: dev 5, ci 25
     @given(event_lists(min_size=40, max_size=80, min_year=2020, max_year=2021), st.data())
     def test_long_logs(self, items: list[Event], data: st.DataObject) -> None:
         """Longer logs, so that mending settled states stops early and also runs to the end."""

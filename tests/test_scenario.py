@@ -10,7 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import Event, RecognitionGranted, Source, event_id
@@ -156,6 +156,7 @@ class TestScenarioLaws:
         result = Scenario(name="undo", adds=(marked,), retracts=(retract,)).run(shared, [day])
         assert result.dates[day] == ()
 
+    @settings(max_examples=max(settings().max_examples // 2, 10))  # a store each: dev 15, ci 100
     @given(
         log=st.lists(FEW, max_size=16),
         retract_first=st.booleans(),
