@@ -174,7 +174,7 @@ SAFE_FRAGMENTS = {
     "verify.py": {"COLUMNS"},
     "replay.py": {"COLUMNS", "distinct", "columns", "source", "' AND '.join(where)"},
     # table: for table in projection.TABLES
-    "store.py": {"COLUMNS", "columns", "marks", "table", "', '.join('?' * 13)"},
+    "store.py": {"COLUMNS", "E_COLUMNS", "columns", "marks", "table", "', '.join('?' * 13)"},
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|VALUES|CREATE|DROP|JOIN)\b")
 

@@ -126,11 +126,10 @@ def state(
     day = dates.day(on)
     known = None if known_at is None else dates.timestamp(known_at)
     if known is None:
-        changed = projection.dyad_at(store.conn, dyad, day)
-        if not changed:  # nothing recorded for this dyad yet: are the entities even known?
-            check_entity(store, actor)
+        found = projection.dyad_state(store.conn, dyad, day)
+        if all(found[name] is _BLANK[name] for name in DIMENSIONS):  # nothing recorded yet:
+            check_entity(store, actor)  # are the entities even known?
             check_entity(store, counterpart)
-        found = {name: changed.get(name) or _BLANK[name] for name in DIMENSIONS}
     else:
         check_entity(store, actor)
         check_entity(store, counterpart)

@@ -36,6 +36,7 @@ COLUMNS = (
     "seq, id, type, actor, counterpart, valid_time, earliest, latest, recorded, operand, "
     "withdraws, body"
 )
+E_COLUMNS = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))  # the same, of `events AS e`
 
 _TRIGGERS = """
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
@@ -407,9 +408,8 @@ class Store:
     @staticmethod
     def _groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, list[Record]]]:
         """Every dyad with events after `seq`, with all of those events, in one ordered scan."""
-        columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
         rows = conn.execute(
-            f"SELECT d.actor, d.counterpart, {columns} FROM dyad_events d "
+            f"SELECT d.actor, d.counterpart, {E_COLUMNS} FROM dyad_events d "
             "JOIN events e ON e.seq = d.seq WHERE d.seq > ? ORDER BY d.actor, d.counterpart, d.seq",
             (after,),
         )
@@ -417,12 +417,16 @@ class Store:
             yield dyad, [Record(*row[2:]) for row in group]
 
     @staticmethod
-    def _records(conn: sqlite3.Connection, dyad: Dyad, upto: int | None = None) -> list[Record]:
-        columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
+    def _records(
+        conn: sqlite3.Connection, dyad: Dyad, types: Collection[str] | None = None
+    ) -> list[Record]:
+        kinds = sorted(types or ())
+        marks = ", ".join("?" * len(kinds))
         rows = conn.execute(
-            f"SELECT {columns} FROM dyad_events d JOIN events e ON e.seq = d.seq "
-            "WHERE d.actor = ? AND d.counterpart = ? AND (? IS NULL OR d.seq <= ?) ORDER BY d.seq",
-            (*dyad, upto, upto),
+            f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+            "WHERE d.actor = ? AND d.counterpart = ? "
+            f"AND (? OR d.type IN ({marks}) OR d.withdraws) ORDER BY d.seq",
+            (*dyad, types is None, *kinds),
         )
         return [Record(*row) for row in rows]
 
@@ -440,19 +444,7 @@ class Store:
 
         With `types`, only events of those types and those that withdraw another event.
         """
-        if types is None:
-            return self._records(self.conn, dyad)
-        columns = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))
-        kinds = sorted(types)
-        marks = ", ".join("?" * len(kinds))
-        rows = self.conn.execute(
-            f"SELECT {columns} FROM dyad_events d JOIN events e ON e.seq = d.seq "
-            "WHERE d.actor = ? AND d.counterpart = ? "
-            f"AND (d.type IN ({marks}) OR d.withdraws) "
-            "ORDER BY d.seq",
-            (*dyad, *kinds),
-        )
-        return [Record(*row) for row in rows]
+        return self._records(self.conn, dyad, types)
 
     def scan(self, after: int = 0) -> Iterator[Record]:
         """Every stored event after `seq`, in `seq` order, streamed from the cursor."""
