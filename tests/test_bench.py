@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tracker import bench, bench_duckdb, synthetic
+from tracker.bench import duckdb_baseline as bench_duckdb
+from tracker.bench import runner as bench
+from tracker.bench import synthetic
 from tracker.cli import main
 from tracker.loading import load
 from tracker.store import Store

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 from events import Event, RecognitionGranted, Source
-from tracker import store as store_module
+from tracker import appending as store_module
 from tracker.errors import LedgerError, TrackerError
 from tracker.loading import load
 from tracker.store import Store

@@ -27,7 +27,8 @@ from tracker.dates import parse
 from tracker.errors import LedgerError, TrackerError
 from tracker.loading import load
 from tracker.reducers import DIMENSIONS
-from tracker.store import GENESIS, Store
+from tracker.store import Store
+from tracker.tables import GENESIS
 from tracker.timeline import at, effective
 
 from .conftest import CLOCK, fixed_clock
@@ -221,7 +222,7 @@ class TestAppendOnly:
 
     def test_consistent_rewrite_is_detected(self, seeded: Store) -> None:
         """Rewriting a row's hash to match its edited body still breaks the next row's link."""
-        from tracker.store import chain
+        from tracker.tables import chain
 
         raw = sqlite3.connect(seeded.path)
         raw.execute("DROP TRIGGER events_no_update")

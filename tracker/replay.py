@@ -14,7 +14,8 @@ import attrs
 
 from . import dates
 from .reducers import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
-from .store import COLUMNS, Store
+from .store import Store
+from .tables import COLUMNS
 from .timeline import Change, Record, retracted_ids
 
 

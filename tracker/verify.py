@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
-from .store import COLUMNS, GENESIS, Problem, Store, chain
+import attrs
+
+from .tables import COLUMNS, GENESIS, chain
 from .timeline import Record
 
 
-def verify(store: Store) -> list[Problem]:
+@attrs.frozen
+class Problem:
+    """A verification failure: the first bad row and why."""
+
+    seq: int | None
+    reason: str
+
+
+def verify(conn: sqlite3.Connection) -> list[Problem]:
     """Check the chain, the ids, the derived columns and the triggers; empty when all hold."""
     from events import EventFormatError, from_dict
 
     problems: list[Problem] = []
     triggers = {
         r[0]
-        for r in store.conn.execute(
+        for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
         )
     }
@@ -23,7 +34,7 @@ def verify(store: Store) -> list[Problem]:
         if name not in triggers:
             problems.append(Problem(None, f"trigger {name} is missing: events can be edited"))
     previous, expected = GENESIS, 1
-    rows = store.conn.execute(f"SELECT {COLUMNS}, hash FROM events ORDER BY seq")
+    rows = conn.execute(f"SELECT {COLUMNS}, hash FROM events ORDER BY seq")
     for *columns, stored in rows:
         found = Record(*columns)
         reason = None

@@ -92,8 +92,8 @@ def bench(
 )
 def generate_command(events: int, seed: int, output: str) -> None:
     """Write a deterministic synthetic JSON Lines ledger (same seed, same bytes)."""
-    from .errors import TrackerError
-    from .synthetic import generate
+    from ..bench.synthetic import generate
+    from ..errors import TrackerError
 
     try:
         report = generate(output, events, seed)
@@ -119,7 +119,7 @@ def _run(
 ) -> None:
     import tempfile
 
-    from .bench import run
+    from ..bench.runner import run
 
     if keep is not None:
         result = run(events, seed, keep, queries=queries, runs=runs)
@@ -140,7 +140,7 @@ def _run(
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print a Markdown table.")
 def show_command(path: str, as_markdown: bool) -> None:
     """Print the table of the figures saved by `tracker bench run --json FILE`."""
-    from .bench import targets
+    from ..bench.runner import targets
 
     result = json.loads(Path(path).read_text(encoding="utf-8"))
     result["targets"] = targets(result)  # judged again, by this version's rules
@@ -293,7 +293,7 @@ HEADERS = ("measure", "ours", "baseline (same run)", "ours vs baseline", "target
 
 def table(result: dict[str, Any]) -> str:
     """The figures as a plain-text table, with a heading naming the log and the machine."""
-    from .cli_common import _table
+    from .common import _table
 
     meta = result.get("meta", {})
     head = (

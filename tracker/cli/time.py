@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from .cli_common import (
+from ..errors import TrackerError
+from .common import (
     _change,
     _emit,
     _json_option,
@@ -17,7 +18,6 @@ from .cli_common import (
     _table,
     _today,
 )
-from .errors import TrackerError
 
 
 @click.command("scenario")
@@ -32,8 +32,8 @@ def scenario_command(
     """Run a scenario file against the log (never writing to it) and show what differs."""
     import attrs
 
-    from .dates import timestamp
-    from .scenario import Scenario
+    from ..dates import timestamp
+    from ..scenario import Scenario
 
     scenario = Scenario.from_file(path)
     if known_at is not None:
@@ -94,9 +94,9 @@ def replay_command(
     as_json: bool,
 ) -> None:
     """Stream every change of state in order: for ACTOR COUNTERPART, a counterpart, or the world."""
-    from .dates import OPEN_END, OPEN_START, day, timestamp
-    from .query import check_entity
-    from .replay import change_json, replay
+    from ..dates import OPEN_END, OPEN_START, day, timestamp
+    from ..query import check_entity
+    from ..replay import change_json, replay
 
     if len(dyad) not in (0, 2):
         raise TrackerError("give ACTOR COUNTERPART, or neither (use --counterpart for one side)")
@@ -110,7 +110,7 @@ def replay_command(
         extra: list[Any] = []
         withdrawn: list[str] = []
         if scenario_path is not None:
-            from .scenario import Scenario
+            from ..scenario import Scenario
 
             scenario = Scenario.from_file(scenario_path)
             extra = scenario.records(store.head()[0])
@@ -167,8 +167,8 @@ def retract_command(
     """Record that event EVENT_ID (or a unique prefix) is withdrawn; nothing is deleted."""
     from events import EventRetracted, Source
 
-    from .dates import day
-    from .ledger import validate
+    from ..dates import day
+    from ..ledger import validate
 
     when = day(on) if on else _today()
     with _store(ctx) as store:

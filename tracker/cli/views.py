@@ -1,83 +1,11 @@
-"""The `import`, `plot` and `serve` commands, loaded by the `tracker` group on first use.
+"""The views: `plot` (pictures, with the numbers behind them) and `serve` (Datasette).
 
-Only click is imported here: importers, matplotlib and Datasette load when a command runs,
-so `tracker state` stays fast to start.
+Only click is imported here: matplotlib and Datasette load when a command runs.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-
-
-@click.group("import")
-def import_group() -> None:
-    """Import published data sets (GDELT, Correlates of War) as sourced events."""
-
-
-@import_group.command("gdelt")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--min-sources",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Skip rows with fewer NumSources.",
-)
-@click.option(
-    "--min-articles",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Skip rows with fewer NumArticles.",
-)
-@click.option("--root-only", is_flag=True, help="Keep only root events (IsRootEvent = 1).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_context
-def gdelt_command(
-    ctx: click.Context,
-    paths: tuple[str, ...],
-    min_sources: int,
-    min_articles: int,
-    root_only: bool,
-    quiet: bool,
-    as_json: bool,
-) -> None:
-    """Import GDELT 2.0 event exports (61 tab-separated columns, plain or zipped).
-
-    CAMEO codes that move relationship state become events; every other row is counted
-    in the end-of-import report.
-    """
-    from .cli_common import _emit, _store
-    from .importers import gdelt
-
-    options = gdelt.Options(min_sources, min_articles, root_only)
-    with _store(ctx) as store:
-        report = gdelt.import_files(store, [Path(p) for p in paths], options, quiet=quiet)
-    if as_json:
-        _emit(report.to_json())
-    else:
-        click.echo("\n".join(report.lines()))
-
-
-@import_group.command("cow")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_context
-def cow_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool, as_json: bool) -> None:
-    """Import the COW Diplomatic Exchange CSV (v2006.1) as envoy events."""
-    from .cli_common import _emit, _store
-    from .importers import cow
-
-    with _store(ctx) as store:
-        report = cow.import_files(store, [Path(p) for p in paths], quiet=quiet)
-    if as_json:
-        _emit(report.to_json())
-    else:
-        click.echo("\n".join(report.lines()))
 
 
 @click.group("plot")
@@ -119,8 +47,8 @@ def plot_dyad_command(
     data: str | None,
 ) -> None:
     """One swimlane per dimension of ACTOR toward COUNTERPART over time."""
-    from .cli_common import _store
-    from .plot import draw_dyad, dyad_series
+    from ..plot import draw_dyad, dyad_series
+    from .common import _store
 
     _check_formats(output, data)
     with _store(ctx) as store:
@@ -149,10 +77,10 @@ def plot_count_command(
     data: str | None,
 ) -> None:
     """How many actors toward COUNTERPART match every condition, over time."""
-    from .cli_common import _store, _today
-    from .errors import TrackerError
-    from .plot import count_series, draw_count, first_change
-    from .query import parse_condition
+    from ..errors import TrackerError
+    from ..plot import count_series, draw_count, first_change
+    from ..query import parse_condition
+    from .common import _store, _today
 
     _check_formats(output, data)
     conditions = dict(parse_condition(w) for w in where)
@@ -169,7 +97,7 @@ def plot_count_command(
 
 def _check_formats(output: str, data: str | None) -> None:
     """Refuse an image or data file name whose extension is not a known format, before work."""
-    from .plot import data_format, image_format
+    from ..plot import data_format, image_format
 
     image_format(output)
     if data:
@@ -177,7 +105,7 @@ def _check_formats(output: str, data: str | None) -> None:
 
 
 def _written(data: str | None, series: object) -> None:
-    from .plot import CountSeries, DyadSeries, write_data
+    from ..plot import CountSeries, DyadSeries, write_data
 
     if data and isinstance(series, (CountSeries, DyadSeries)):
         write_data(series, data)
@@ -190,8 +118,8 @@ def _written(data: str | None, series: object) -> None:
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int) -> None:
     """Browse the store read-only in Datasette, with canned queries (needs the web extra)."""
-    from .cli_common import _store
-    from .serve import serve
+    from ..serve import serve
+    from .common import _store
 
     with _store(ctx) as store:
         path = store.path

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from .errors import TrackerError
+from ..errors import TrackerError
 
 
 def _seeds() -> Path:
     """The bundled seeds: beside the package in a checkout, under share/ in an installed wheel."""
-    beside = Path(__file__).resolve().parent.parent / "seeds"
+    beside = Path(__file__).resolve().parents[2] / "seeds"
     installed = Path(sys.prefix) / "share" / "geo-state-tracker" / "seeds"
     return beside if beside.is_dir() or not installed.is_dir() else installed
 
@@ -85,7 +85,7 @@ def seed_files() -> list[Path]:
 
 @contextmanager
 def _store(ctx: click.Context) -> Iterator[Any]:
-    from .store import Store
+    from ..store import Store
 
     path = Path(ctx.obj["db"])
     fresh = not path.exists()
@@ -94,7 +94,7 @@ def _store(ctx: click.Context) -> Iterator[Any]:
     store = Store(path)
     try:
         if fresh and ctx.obj["seed"]:
-            from .loading import load
+            from ..loading import load
 
             files = seed_files()
             if not files:

@@ -1,9 +1,9 @@
 """The measurements behind `tracker bench`.
 
-`run(...)` generates a synthetic log (tracker/synthetic.py), loads it and measures the engine
+`run(...)` generates a synthetic log (`synthetic.py`), loads it and measures the engine
 beside plain baselines measured in the same run: a direct fold from the store, raw sqlite3
 inserts, a plain replay and, when installed, DuckDB (`arg_max` and ASOF JOIN, in
-tracker/bench_duckdb.py). Load, rebuild and the baselines that hold the log
+`duckdb_baseline.py`). Load, rebuild and the baselines that hold the log
 run in child processes (`python -m tracker.bench PHASE ...`) so that each peak RSS is its own.
 Only the standard library is imported here; DuckDB and the engine are imported where used.
 """
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from .synthetic import FIRST_DAY, HEAVY, LAST_DAY
+from .timing import WORLD_DAYS, time_each, us
 
 # the top-level keys of `run`'s result, documented in the README
 KEYS = (
     *("meta", "generate", "load", "load_baseline", "rebuild", "rebuild_baseline", "point"),
     *("world", "scenario", "cli_state", "duckdb", "targets"),
 )
-WORLD_DAYS = ("1914-07-28", "1950-06-25", "1989-11-09", "2001-09-11", "2025-07-04")
 
 
 # -- child-process phases -------------------------------------------------------------------
@@ -46,12 +46,12 @@ def _rss_mb() -> float:
 
 def _phase(name: str, args: Sequence[str]) -> dict[str, Any]:
     """Run one measured phase in this process (a child of `run`); return its figures."""
-    from .store import Store
+    from ..store import Store
 
     start_rss = _rss_mb()
     db = args[0]
     if name == "load":
-        from .loading import load
+        from ..loading import load
 
         with Store(db) as store:
             started = time.perf_counter()
@@ -82,7 +82,7 @@ def _plain_replay(db: str) -> tuple[int, float]:
     """Read the rows in replay order, build the events and fold every dyad (final state only)."""
     from events import from_dict
 
-    from .reducers import INITIAL, DyadState, effects, evolve, mirror_effects
+    from ..reducers import INITIAL, DyadState, effects, evolve, mirror_effects
 
     conn = sqlite3.connect(db)
     started = time.perf_counter()
@@ -135,31 +135,6 @@ def _child(name: str, *args: str) -> dict[str, Any]:
 # -- in-process measurements ----------------------------------------------------------------
 
 
-def _us(samples: Sequence[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[max(0, -(-99 * len(ordered) // 100) - 1)]  # nearest rank
-    return {"median_us": round(statistics.median(ordered), 1), "p99_us": round(p99, 1)}
-
-
-def _time_each(
-    call: Callable[[str, str, str], object],
-    pairs: Sequence[tuple[str, str, str]],
-    answers: list[object] | None = None,
-) -> list[float]:
-    """Microseconds per call, after a warm-up pass over the first pairs; keep the answers."""
-    for actor, counterpart, day in pairs[:50]:
-        call(actor, counterpart, day)
-    clock = time.perf_counter_ns
-    spent = []
-    for actor, counterpart, day in pairs:
-        started = clock()
-        found = call(actor, counterpart, day)
-        spent.append((clock() - started) / 1000)
-        if answers is not None:
-            answers.append(found)
-    return spent
-
-
 def _pairs(
     rng: random.Random, dyads: Sequence[tuple[str, str]], count: int
 ) -> list[tuple[str, str, str]]:
@@ -174,7 +149,7 @@ def _pairs(
 def _scenario_ms(store: Any, dyad: tuple[str, str], runs: int) -> float:
     from events import RecognitionGranted
 
-    from .scenario import Scenario
+    from ..scenario import Scenario
 
     event = RecognitionGranted(actor=dyad[0], counterpart=dyad[1], on="2020-06-15")
     scenario = Scenario(name="bench: one added event", adds=(event,))
@@ -237,11 +212,11 @@ def run(
     say: Callable[[str], None] = _say,
 ) -> dict[str, Any]:
     """Generate a log in `workdir`, measure everything on it, and return the documented dict."""
-    from . import query
-    from .bench_duckdb import baselines
-    from .store import Store
+    from .. import query
+    from ..store import Store
+    from ..timeline import at, effective
+    from .duckdb_baseline import baselines
     from .synthetic import generate
-    from .timeline import at, effective
 
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -255,7 +230,7 @@ def run(
     say("loading into a fresh store (child process)")
     result["load"] = _child("load", str(db), str(ledger))
     if "error" in result["load"]:
-        from .errors import TrackerError
+        from ..errors import TrackerError
 
         raise TrackerError(f"bench: nothing to measure: {result['load']['error']}")
     say("rebuilding the projection (child process)")
@@ -296,9 +271,9 @@ def run(
         folded: list[object] = []
         point[name] = {
             "pairs": len(pairs),
-            "ours": _us(_time_each(ours, pairs, projected)),
-            "ours_with_sources": _us(_time_each(sourced, pairs)),
-            "fold": _us(_time_each(fold, pairs, folded)),
+            "ours": us(time_each(ours, pairs, projected)),
+            "ours_with_sources": us(time_each(sourced, pairs)),
+            "fold": us(time_each(fold, pairs, folded)),
             "duckdb_arg_max": None,
             "duckdb_asof": None,
         }
@@ -440,5 +415,6 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-if __name__ == "__main__":  # a measured phase in a child process: python -m tracker.bench ...
-    print(json.dumps(_phase(sys.argv[1], sys.argv[2:])))
+def main(argv: Sequence[str]) -> None:
+    """Run one measured phase (a child of `run`) and print its figures as one JSON line."""
+    print(json.dumps(_phase(argv[0], argv[1:])))

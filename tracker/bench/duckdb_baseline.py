@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .bench import WORLD_DAYS, _time_each, _us
+from .timing import WORLD_DAYS, time_each, us
 
 _ENVELOPE = {"type", "actor", "counterpart", "on", "sources", "recorded", "note", "corrects"}
 
@@ -26,7 +26,7 @@ def _effect_rows(store: Any, path: Path) -> int:
     """
     from events import from_dict
 
-    from .reducers import effects, mirror_effects
+    from ..reducers import effects, mirror_effects
 
     cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
     written = 0
@@ -117,7 +117,7 @@ def _duckdb_world(con: Any, day: str) -> list[tuple[Any, ...]]:
 
 
 def _settled(world: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str, str], Any]:
-    from .reducers import default
+    from ..reducers import default
 
     return {
         (*dyad, name): ans.value
@@ -160,7 +160,7 @@ def baselines(
     for name, pairs in sets.items():
         for statement in ("arg_max", "asof"):
             call = _duckdb_point(con, f"point_{statement}")
-            point[name][f"duckdb_{statement}"] = _us(_time_each(call, pairs))
+            point[name][f"duckdb_{statement}"] = us(time_each(call, pairs))
     _duckdb_world(con, WORLD_DAYS[0])
     spent, rows = [], []
     for day in WORLD_DAYS:

@@ -1,0 +1,288 @@
+"""The append pipeline: validated events in, one transaction out.
+
+Within the caller's write transaction: read a block of events, give each its id and stored
+body, skip the ones already stored, refuse an unknown entity or a withdrawal of an unknown
+event, number the rest with a gapless `seq`, write them with their hash chain and the dyads
+they touch, then refold the touched dyads into the derived tables. Any error raised here rolls
+the whole load back (the caller's transaction).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any
+
+import attrs
+
+from . import projection, tables
+from .entities import Entity, iso_states, unknown_message
+from .errors import TrackerError
+from .reducers import Dyad
+from .timeline import Record
+
+CHUNK = 5_000  # records written at a time within a load's transaction (bounds memory)
+MAX_REPORTED_IDS = 100_000  # ids an AppendReport lists (the count is always exact)
+LOAD_CACHE_KIB = -65_536  # a load's page cache: 64 MiB (negative: in KiB, as SQLite takes it)
+LOAD_GC_THRESHOLD = 50_000  # a load's first-generation garbage collection threshold
+
+Progress = Callable[[int], None]
+# An event read for appending: the event, how to report it, its id, stored body, recorded time.
+_Pending = tuple[Any, Callable[[str], TrackerError], str, str, str]
+
+
+@attrs.frozen
+class AppendReport:
+    """What a load did: events added, events already present, dyads refolded, new ids."""
+
+    added: int
+    skipped: int
+    dyads: int
+    ids: tuple[str, ...] = ()
+
+
+def append(
+    conn: sqlite3.Connection,
+    events: Iterable[Any],
+    entities: Sequence[Any],
+    now: str,
+    progress: Progress | None = None,
+) -> AppendReport:
+    """Append events (Event or ledger.Located) inside the caller's transaction; skip ones
+    already stored; `now` is the transaction time of events that carry none.
+
+    Raises TrackerError (a LedgerError for located items) if any event is invalid: an unknown
+    entity, a retraction of an unknown event.
+
+    Events are read a block at a time, as many as the pending chunk has room for, so the
+    block's ids are looked up in `events` with one query per 500 ids: nothing is written
+    within a block, so each answer is what a lookup at that event would have found.
+    """
+    from .ledger import Located
+
+    with _tuned(conn), _fewer_collections():
+        _put_entities(conn, [e.item if isinstance(e, Located) else e for e in entities])
+        known = _entity_ids(conn)
+        old_head, previous = tables.head(conn)
+        seq = old_head
+        chunk: dict[str, Record] = {}  # the records not yet written
+        touches: list[projection.IndexRow] = []
+        touched: set[Dyad] = set()
+        existed: set[Dyad] = set()  # touched dyads that had events before this load
+        ids: list[str] = []
+        skipped = done = 0
+        items = iter(events)
+        while True:
+            room = CHUNK - len(chunk)
+            block, error = _read(items, room, now)
+            present = _present(conn, block) if seq > len(chunk) else set()
+            for event, fail, event_id, body, recorded in block:
+                done += 1
+                if progress is not None and done % 1000 == 0:
+                    progress(1000)
+                if event_id in chunk or event_id in present:
+                    skipped += 1
+                    continue
+                for entity_id in (event.actor, event.counterpart):
+                    if entity_id not in known:
+                        raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
+                seq += 1
+                record = Record.of(seq, event, recorded, event_id, body)
+                _check_withdrawal(conn, record, chunk, fail)
+                for dyad in tables.reach(conn, record, chunk):
+                    if dyad not in touched:
+                        touched.add(dyad)
+                        if old_head and tables.dyad_exists(conn, dyad):
+                            existed.add(dyad)
+                    touches.append((*dyad, seq, record.type, record.withdraws is not None))
+                chunk[event_id] = record
+                if len(ids) < MAX_REPORTED_IDS:
+                    ids.append(event_id)
+            if len(chunk) >= CHUNK:
+                previous = _flush(conn, chunk, touches, previous)
+            if error is not None:
+                raise error
+            if len(block) < room:
+                break
+        _flush(conn, chunk, touches, previous)
+        if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
+            groups = (
+                (dyad, records)
+                for dyad, records in tables.groups(conn, after=old_head)
+                if dyad not in existed
+            )
+            projection.refresh(conn, groups, touched - existed)
+            touched_again = sorted(existed)
+        else:
+            touched_again = sorted(touched)
+        projection.refresh(
+            conn, ((d, tables.records(conn, d)) for d in touched_again), touched - existed
+        )
+    return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
+
+
+def _check_withdrawal(
+    conn: sqlite3.Connection,
+    record: Record,
+    chunk: Mapping[str, Record],
+    fail: Callable[[str], TrackerError],
+) -> None:
+    """Refuse a retraction or correction whose target is unknown, or a retraction from
+    another dyad than its target's."""
+    if record.withdraws is None:
+        return
+    target = chunk.get(record.withdraws) or tables.stored(conn, record.withdraws)
+    if target is None:
+        raise fail(f"{record.type}: no stored event has id {record.withdraws!r}")
+    if record.type == "event_retracted" and (
+        (target.actor, target.counterpart) != (record.actor, record.counterpart)
+    ):
+        raise fail(
+            "event_retracted: actor and counterpart must be the target's "
+            f"({target.actor} -> {target.counterpart})"
+        )
+
+
+def _present(conn: sqlite3.Connection, block: Sequence[_Pending]) -> set[str]:
+    """The ids of the block's events that `events` already holds."""
+    wanted = [pending[2] for pending in block]
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        part = wanted[i : i + 500]
+        marks = ", ".join("?" * len(part))
+        rows = conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", part)
+        found.update(row[0] for row in rows)
+    return found
+
+
+@contextmanager
+def _tuned(conn: sqlite3.Connection) -> Iterator[None]:
+    """A bigger page cache for the duration of a load (the default is 2 MB)."""
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _flush(
+    conn: sqlite3.Connection,
+    chunk: dict[str, Record],
+    touches: list[projection.IndexRow],
+    previous: str,
+) -> str:
+    """Write the pending records and their dyad index rows; return the chain's new head."""
+    previous = _insert(conn, chunk.values(), previous)
+    projection.index(conn, touches)
+    chunk.clear()
+    touches.clear()
+    return previous
+
+
+def _insert(conn: sqlite3.Connection, records: Iterable[Record], previous: str) -> str:
+    rows = []
+    for r in records:
+        previous = tables.chain(previous, r.seq, r.id, r.recorded, r.body)
+        rows.append(
+            (
+                r.seq,
+                r.id,
+                r.type,
+                r.actor,
+                r.counterpart,
+                r.on,
+                r.earliest,
+                r.latest,
+                r.recorded,
+                r.operand,
+                r.withdraws,
+                r.body,
+                previous,
+            )
+        )
+    conn.executemany(
+        f"INSERT INTO events ({tables.COLUMNS}, hash) VALUES ({', '.join('?' * 13)})", rows
+    )
+    return previous
+
+
+def _put_entities(conn: sqlite3.Connection, entities: Iterable[Entity]) -> None:
+    conn.executemany(
+        "INSERT INTO entities VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "name = excluded.name, kind = excluded.kind, aliases = excluded.aliases",
+        [(e.id, e.name, e.kind, json.dumps(list(e.aliases))) for e in entities],
+    )
+
+
+def _entity_ids(conn: sqlite3.Connection) -> set[str]:
+    declared = {row[0] for row in conn.execute("SELECT id FROM entities")}
+    return declared | set(iso_states())
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cycle collector less often for the duration of a load (thresholds restored after).
+
+    A load allocates millions of short-lived objects that reference counting frees, and with
+    the default threshold (700) the collector runs thousands of times, walking the whole heap
+    every few dozen runs: a tenth of a load's time. Cycles are still collected, just later.
+    """
+    before = gc.get_threshold()
+    if before[0]:  # 0: collection disabled, leave it so
+        gc.set_threshold(max(before[0], LOAD_GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], Exception | None]:
+    """Up to `count` events from `items`, each with its id and stored body (`now` as recorded
+    time if it has none); and the error that stopped the reading, if one did: the caller raises
+    it once the events read before it are appended, so the first bad event is the one reported.
+    """
+    from events import dumps, to_dict
+
+    from .ledger import Located
+
+    block: list[_Pending] = []
+    try:
+        for item in islice(items, count):
+            fail: Callable[[str], TrackerError] = TrackerError
+            if isinstance(item, Located):  # read by the ledger module: already validated
+                event, fail = item.item, item.error
+            else:
+                event = _validated(item)
+            stored = to_dict(event)
+            recorded = stored.pop("recorded", None) or now
+            body = dumps(stored)
+            block.append((event, fail, _content_id(body, stored), body, recorded))
+    except Exception as error:  # raised by the caller, in its turn
+        return block, error
+    return block, None
+
+
+def _content_id(body: str, stored: dict[str, Any]) -> str:
+    """The event id: the hash of the body, without the schema version if it has one."""
+    if "schema" in stored:
+        from events import dumps
+
+        body = dumps({k: v for k, v in stored.items() if k != "schema"})
+    import hashlib
+
+    return hashlib.sha256(body.encode()).hexdigest()[:24]
+
+
+def _validated(event: Any) -> Any:
+    """An event handed in directly, checked as a ledger's would be (dates, sources, dyad)."""
+    from .ledger import validate
+
+    try:
+        return validate(event)
+    except ValueError as error:  # DateError included
+        raise TrackerError(f"{event.type}: {error}") from None

@@ -1,0 +1,53 @@
+"""The `tracker` command: each command parses, calls one library function, prints a table/JSON.
+
+The group lives here; each family of commands has a module of its own, imported only when one
+of its commands runs (or `--help` lists them), so a question does not pay for the others.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .common import Group, seed_files
+
+__all__ = ["main", "seed_files"]
+
+
+_COMMANDS = {  # command -> where it is defined, imported when the command is used
+    "state": ".questions:state_command",
+    "who": ".questions:who_command",
+    "first": ".questions:first_command",
+    "history": ".questions:history_command",
+    "entities": ".questions:entities_command",
+    "replay": ".time:replay_command",
+    "scenario": ".time:scenario_command",
+    "retract": ".time:retract_command",
+    "load": ".data:load_command",
+    "import": ".data:import_group",
+    "export": ".data:export_command",
+    "verify": ".data:verify_command",
+    "rebuild": ".data:rebuild_command",
+    "plot": ".views:plot_group",
+    "serve": ".views:serve_command",
+    "bench": ".bench:bench",
+}
+
+
+@click.group(cls=Group, lazy=_COMMANDS)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Database file [default: $TRACKER_DB, else ./tracker.db, created from seeds/].",
+)
+@click.version_option(package_name="geo-state-tracker")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Event-sourced geopolitical state tracker: who stood where toward whom, when, says who."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    ctx.obj["seed"] = db is None
+    if db is None:
+        ctx.obj["db"] = os.environ.get("TRACKER_DB") or "tracker.db"

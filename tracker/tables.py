@@ -1,0 +1,154 @@
+"""The store's tables: their SQL, the stored columns of an event, the hash chain, and the
+row-level reads that the append pipeline, the rebuild and the store share.
+
+Every function takes an open connection; none opens a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping
+from itertools import groupby
+
+from . import projection
+from .reducers import Dyad, dyads_of
+from .timeline import Record
+
+SCHEMA_VERSION = "1"
+GENESIS = "0" * 64
+COLUMNS = (
+    "seq, id, type, actor, counterpart, valid_time, earliest, latest, recorded, operand, "
+    "withdraws, body"
+)
+E_COLUMNS = ", ".join(f"e.{c}" for c in COLUMNS.split(", "))  # the same, of `events AS e`
+
+TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events is append-only: record a correction instead'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events is append-only: record a retraction instead'); END;
+"""
+
+
+def chain(previous: str, seq: int, event_id: str, recorded: str, body: str) -> str:
+    """The hash of a row, linking it to the row before."""
+    import hashlib  # not at the top: queries need not load OpenSSL
+
+    text = "\x1f".join((previous, str(seq), event_id, recorded, body))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Create every table, index and trigger of an empty store (inside the caller's
+    transaction) and record the schema version."""
+    import sqlite_utils  # only needed once per database: keep it off the query path
+
+    db = sqlite_utils.Database(conn)
+    db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    text = ("id", "type", "actor", "counterpart", "valid_time", "earliest", "latest", "recorded")
+    db.table("events").create(
+        {
+            "seq": int,
+            **dict.fromkeys(text, str),
+            "operand": str,
+            "withdraws": str,
+            "body": str,
+            "hash": str,
+        },
+        pk="seq",
+        not_null={*text, "body", "hash"},
+        if_not_exists=True,
+    )
+    db.table("events").create_index(["id"], unique=True, if_not_exists=True)
+    db.table("events").create_index(
+        ["earliest", "latest", "seq"], index_name="events_replay", if_not_exists=True
+    )
+    db.table("entities").create(
+        {"id": str, "name": str, "kind": str, "aliases": str}, pk="id", if_not_exists=True
+    )
+    for statement in TRIGGERS.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    create_derived(conn)
+    db.table("meta").upsert({"key": "schema", "value": SCHEMA_VERSION}, pk="key")
+
+
+def create_derived(conn: sqlite3.Connection) -> None:
+    """Create the derived tables in the current layout and record its version."""
+    for statement in projection.DERIVED.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO meta VALUES ('derived', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+        (projection.VERSION, projection.VERSION),
+    )
+
+
+def meta(conn: sqlite3.Connection, key: str) -> str | None:
+    """A value of the `meta` table, or None."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def stored(conn: sqlite3.Connection, event_id: str) -> Record | None:
+    """The stored record with this id, or None."""
+    row = conn.execute(f"SELECT {COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else Record(*row)
+
+
+def dyad_exists(conn: sqlite3.Connection, dyad: Dyad) -> bool:
+    """Whether some stored event touches `dyad`."""
+    found = conn.execute(
+        "SELECT 1 FROM dyad_events WHERE actor = ? AND counterpart = ? LIMIT 1", dyad
+    ).fetchone()
+    return found is not None
+
+
+def reach(
+    conn: sqlite3.Connection, record: Record, batch: Mapping[str, Record] | None = None
+) -> set[Dyad]:
+    """The dyads a record's arrival can change: its own, and down its chain of withdrawals,
+    those of every event it withdraws (or, withdrawing a retraction, restores)."""
+    found = set(dyads_of(record.type, record.actor, record.counterpart))
+    target_id, seen = record.withdraws, set()
+    while target_id is not None and target_id not in seen:
+        seen.add(target_id)
+        target = (batch or {}).get(target_id) or stored(conn, target_id)
+        if target is None:
+            break
+        found |= set(dyads_of(target.type, target.actor, target.counterpart))
+        target_id = target.withdraws
+    return found
+
+
+def groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, list[Record]]]:
+    """Every dyad with events after `seq`, with all of those events, in one ordered scan."""
+    rows = conn.execute(
+        f"SELECT d.actor, d.counterpart, {E_COLUMNS} FROM dyad_events d "
+        "JOIN events e ON e.seq = d.seq WHERE d.seq > ? ORDER BY d.actor, d.counterpart, d.seq",
+        (after,),
+    )
+    for dyad, group in groupby(rows, key=lambda row: (row[0], row[1])):
+        yield dyad, [Record(*row[2:]) for row in group]
+
+
+def records(
+    conn: sqlite3.Connection, dyad: Dyad, types: Collection[str] | None = None
+) -> list[Record]:
+    """Every stored event that touches `dyad`, in `seq` order (with `types`: only events of
+    those types, and those that withdraw another)."""
+    kinds = sorted(types or ())
+    marks = ", ".join("?" * len(kinds))
+    rows = conn.execute(
+        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+        "WHERE d.actor = ? AND d.counterpart = ? "
+        f"AND (? OR d.type IN ({marks}) OR d.withdraws) ORDER BY d.seq",
+        (*dyad, types is None, *kinds),
+    )
+    return [Record(*row) for row in rows]
+
+
+def head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """The last `seq` and its chain hash (0 and the genesis hash when empty)."""
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
