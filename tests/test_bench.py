@@ -150,6 +150,19 @@ class TestRun:
             assert data["world"]["duckdb_agrees"] is True
             assert set(data["point"]["light"]["duckdb_asof"]) == {"median_us", "p99_us"}
 
+    def test_the_peer_records_and_replays_every_event(
+        self, figures: tuple[dict[str, Any], str]
+    ) -> None:
+        """The eventsourcing peer records and replays the log's 600 events, judged by ratio."""
+        data, printed = figures
+        assert data["peer"]["version"]
+        assert data["peer"]["record"]["events"] == data["peer"]["replay"]["events"] == 600
+        assert data["peer"]["record"]["events_per_s"] > 0
+        rows = {t["metric"]: t for t in data["targets"]}
+        ours, peer = data["load"]["events_per_s"], data["peer"]["record"]["events_per_s"]
+        assert rows["load vs the peer's record"]["figure"] == round(ours / peer, 2)
+        assert "eventsourcing replay" in printed
+
     def test_table_and_show(self, figures: tuple[dict[str, Any], str], tmp_path: Path) -> None:
         """The run prints a table of every measure; `bench show` prints it again, or as Markdown."""
         data, printed = figures
@@ -189,6 +202,19 @@ class TestCommands:
         assert info == {"version": None, "error": "duckdb not installed"}
         assert "duckdb not installed" in said[0]
         assert world["duckdb_arg_max_ms"] is None
+
+    def test_without_eventsourcing(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """Without the eventsourcing library the run goes on and says so."""
+        import importlib.util
+
+        real = importlib.util.find_spec
+        monkeypatch.setattr(
+            importlib.util, "find_spec", lambda n, *a: None if n == "eventsourcing" else real(n, *a)
+        )
+        said: list[str] = []
+        info = bench._peer(tmp_path, tmp_path / "unused.jsonl", said.append)
+        assert info == {"version": None, "error": "eventsourcing not installed"}
+        assert "eventsourcing not installed" in said[0]
 
     def test_targets_say_met_or_by_how_much(self) -> None:
         """A target is met, missed by a factor, or not measured."""

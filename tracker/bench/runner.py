@@ -29,8 +29,8 @@ from .timing import WORLD_DAYS, time_each, us
 
 # the top-level keys of `run`'s result, documented in the README
 KEYS = (
-    *("meta", "generate", "load", "load_baseline", "rebuild", "rebuild_baseline", "point"),
-    *("world", "scenario", "cli_state", "duckdb", "targets"),
+    *("meta", "generate", "load", "load_baseline", "rebuild", "rebuild_baseline", "peer"),
+    *("point", "world", "scenario", "cli_state", "duckdb", "targets"),
 )
 
 
@@ -67,6 +67,14 @@ def _phase(name: str, args: Sequence[str]) -> dict[str, Any]:
         count, seconds = _plain_replay(db)
     elif name == "insert":
         count, seconds = _raw_insert(db, args[1])
+    elif name == "peer-record":
+        from .eventsourcing_baseline import record
+
+        count, seconds = record(db, Path(args[1]))
+    elif name == "peer-replay":
+        from .eventsourcing_baseline import replay
+
+        count, seconds = replay(db)
     else:
         raise SystemExit(f"unknown phase {name!r}")
     return {
@@ -239,6 +247,7 @@ def run(
     result["load_baseline"] = _child("insert", str(db), str(work / "raw.db"))
     result["rebuild_baseline"] = _child("replay", str(db))
     Path(work / "raw.db").unlink(missing_ok=True)
+    result["peer"] = _peer(work, ledger, say)
 
     store = Store(db)
     counts = store.conn.execute(
@@ -312,6 +321,29 @@ def run(
     return {key: result[key] for key in KEYS}
 
 
+def _peer(work: Path, ledger: Path, say: Callable[[str], None]) -> dict[str, Any]:
+    """The eventsourcing library recording and replaying the same ledger (child processes)."""
+    import importlib.util
+
+    if importlib.util.find_spec("eventsourcing") is None:
+        say("eventsourcing not installed: the peer is skipped (pip install -e '.[bench]')")
+        return {"version": None, "error": "eventsourcing not installed"}
+    from importlib.metadata import version
+
+    db = work / "peer.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    say("peer: the eventsourcing library records the same ledger, then replays it (children)")
+    found = {
+        "version": version("eventsourcing"),
+        "record": _child("peer-record", str(db), str(ledger)),
+        "replay": _child("peer-replay", str(db)),
+    }
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return found
+
+
 def _meta(events: int, seed: int, queries: int) -> dict[str, Any]:
     return {
         "events": events,
@@ -373,6 +405,11 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         _check("load rate", _get(result, "load", "events_per_s"), 100_000, "events/s", True),
         _check("rebuild rate", _get(result, "rebuild", "events_per_s"), 150_000, "events/s", True),
     ]
+    for ours, peer, target in (("load", "record", 3), ("rebuild", "replay", 5)):
+        rate = _get(result, ours, "events_per_s")
+        peer_rate = _get(result, "peer", peer, "events_per_s")
+        ratio = round(rate / peer_rate, 2) if rate and peer_rate else None
+        rows.append(_check(f"{ours} vs the peer's {peer}", ratio, target, "x faster", True))
     for name in ("light", "heavy"):
         ours = _get(result, "point", name, "ours")
         rows.append(_check(f"point median ({name})", _get(ours, "median_us"), 50, "µs", False))

@@ -183,26 +183,28 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
     out: list[tuple[str, str, str, str, str]] = []
 
-    def rate(name: str, key: str, base_key: str, base_name: str, metric: str) -> None:
+    no_peer = _get(result, "peer", "error") or "-"
+
+    def rate(name: str, key: str, base_key: str, base_name: str, peer: str) -> None:
         ours = _get(result, key, "events_per_s")
         base = _get(result, base_key, "events_per_s")
+        peer_rate = _get(result, "peer", peer, "events_per_s")
         error = _get(result, key, "error") or _get(result, base_key, "error")
+        peer_text = _num(peer_rate, "events/s") if peer_rate else no_peer
         out.append(
             (
                 name,
                 _num(ours, "events/s") if ours else str(error or "-"),
-                f"{base_name}: {_num(base, 'events/s')}",
-                _faster(ours, base, higher=True),
-                goal(metric),
+                f"{base_name}: {_num(base, 'events/s')}\neventsourcing {peer}: {peer_text}",
+                f"{_faster(ours, base, higher=True)}\n{_faster(ours, peer_rate, higher=True)}",
+                goal(f"{key} rate", f"{key} vs the peer's {peer}"),
             )
         )
 
     gen = result.get("generate", {})
     out.append(("generate log", _num(gen.get("events_per_s"), "events/s"), "-", "-", "no target"))
-    rate(
-        "load (validate, hash, chain, project)", "load", "load_baseline", "raw sqlite3", "load rate"
-    )
-    rate("rebuild projection", "rebuild", "rebuild_baseline", "plain replay", "rebuild rate")
+    rate("load (validate, hash, chain, project)", "load", "load_baseline", "raw sqlite3", "record")
+    rate("rebuild projection", "rebuild", "rebuild_baseline", "plain replay", "replay")
     for kind in ("light", "heavy"):
         point = _get(result, "point", kind) or {}
         for stat, label in (("median_us", "median"), ("p99_us", "p99")):
@@ -271,16 +273,17 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             goal("`tracker state` fresh process"),
         )
     )
-    for phase, base_key, base_name in (
-        ("load", "load_baseline", "raw insert"),
-        ("rebuild", "rebuild_baseline", "plain replay"),
+    for phase, base_key, base_name, peer in (
+        ("load", "load_baseline", "raw insert", "record"),
+        ("rebuild", "rebuild_baseline", "plain replay", "replay"),
     ):
         out.append(
             (
                 f"{phase} peak RSS",
                 f"{_num(_get(result, phase, 'peak_rss_mb'), 'MB')} "
                 f"(idle {_num(_get(result, phase, 'start_rss_mb'), 'MB')})",
-                f"{base_name}: {_num(_get(result, base_key, 'peak_rss_mb'), 'MB')}",
+                f"{base_name}: {_num(_get(result, base_key, 'peak_rss_mb'), 'MB')}\n"
+                f"eventsourcing {peer}: {_num(_get(result, 'peer', peer, 'peak_rss_mb'), 'MB')}",
                 "-",
                 goal(f"{phase} peak RSS"),
             )
@@ -300,6 +303,7 @@ def table(result: dict[str, Any]) -> str:
         f"tracker bench: {meta.get('events', 0):,} events, seed {meta.get('seed')}, "
         f"{meta.get('dyads', '?'):,} dyads; Python {meta.get('python')}, "
         f"SQLite {meta.get('sqlite')}, DuckDB {_get(result, 'duckdb', 'version') or '-'}, "
+        f"eventsourcing {_get(result, 'peer', 'version') or '-'}, "
         f"{meta.get('cpus')} CPUs"
     )
     disagreements = _get(result, "point", "fold_disagreements")
