@@ -63,7 +63,7 @@ def answers(db: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, question in EXPECTED["answers"].items():
         args = question["args"]
-        result = runner.invoke(main, ["--db", str(db), *args])
+        result = runner.invoke(main, ["--db", str(db), "--no-seed", *args])
         output: Any = result.stdout
         if "--json" in args and name != "replay":
             output = json.loads(output)
@@ -84,7 +84,9 @@ def golden_db(tmp_path: Path) -> Path:
 
 def load(db: Path, *paths: Path) -> str:
     """`tracker --db DB load --quiet PATHS...`; its output line."""
-    result = CliRunner().invoke(main, ["--db", str(db), "load", "--quiet", *map(str, paths)])
+    result = CliRunner().invoke(
+        main, ["--db", str(db), "--no-seed", "load", "--quiet", *map(str, paths)]
+    )
     assert result.exit_code == 0, result.output
     return result.stdout
 

@@ -109,9 +109,24 @@ TABLES: dict[str, dict[str, Any]] = {
             "hash": "SHA-256 over this row and the previous row's hash.",
         },
     },
+    "entity_log": {
+        "description": (
+            "Every declaration of an entity, in order, never updated or deleted; a later one "
+            "that changes an entity (revise = true) stands beside the old one. Hash-chained."
+        ),
+        "columns": {
+            "seq": "Position in the log, gapless.",
+            "id": "Entity id.",
+            "name": "Name, as declared.",
+            "kind": "state, government, organization or group.",
+            "aliases": "Other names (JSON list).",
+            "recorded": "When the tracker learned the declaration (UTC).",
+            "hash": "SHA-256 over this row and the previous row's hash.",
+        },
+    },
     "entities": {
-        "description": "Declared entities that are not ISO states: governments, groups, "
-        "organizations.",
+        "description": "Declared entities that are not ISO states (governments, groups, "
+        "organizations), each as last declared in entity_log.",
         "columns": {
             "id": "Entity id, as events name it.",
             "name": "Name.",

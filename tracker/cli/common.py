@@ -5,26 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
 
 from ..errors import TrackerError
+from ..opening import SEEDS, seed_files
 
-
-def _seeds() -> Path:
-    """The bundled seeds: beside the package in a checkout, under share/ in an installed wheel."""
-    beside = Path(__file__).resolve().parents[2] / "seeds"
-    installed = Path(sys.prefix) / "share" / "geo-state-tracker" / "seeds"
-    return beside if beside.is_dir() or not installed.is_dir() else installed
-
-
-SEEDS = _seeds()
+__all__ = ["SEEDS", "Group", "seed_files"]
 
 
 class Group(click.Group):
@@ -78,38 +69,25 @@ def _today() -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
-def seed_files() -> list[Path]:
-    """The bundled ledgers that seed a new default database."""
-    return sorted(p for p in SEEDS.glob("*") if p.suffix in (".toml", ".jsonl"))
-
-
 @contextmanager
-def _store(ctx: click.Context) -> Iterator[Any]:
-    from ..store import Store
+def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
+    """The command's store, opened as tracker.open does (created and seeded when new, unless
+    --no-seed); a store that holds nothing says how to fill it when a question fails."""
+    from ..opening import empty_hint
+    from ..opening import open as open_store
 
-    path = Path(ctx.obj["db"])
-    fresh = not path.exists()
-    if fresh and not path.parent.exists():
-        raise TrackerError(f"{path}: folder {path.parent} does not exist")
-    store = Store(path)
+    store = open_store(ctx.obj["db"], seed_new=ctx.obj["seed"], create=create)
     try:
-        if fresh and ctx.obj["seed"]:
-            from ..loading import load
-
-            files = seed_files()
-            if not files:
-                raise TrackerError(f"no seed ledgers found in {SEEDS}")
-            report = load(store, files)
-            click.echo(f"created {path} from {SEEDS.name}/ ({report.added} events)", err=True)
+        if store.created:
+            click.echo(f"created {store.path} from {store.created}", err=True)
         yield store
-    except BaseException:
-        empty = store.count() == 0
-        store.close()
-        if fresh and empty:  # a database this command created and left empty is not kept
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    except TrackerError as error:
+        hint = empty_hint(store) if "unknown entity" in str(error) else ""
+        if hint:
+            raise TrackerError(f"{error}; {hint}") from None
         raise
-    store.close()
+    finally:
+        store.close()
 
 
 def _emit(data: Any) -> None:
