@@ -171,11 +171,14 @@ class TestBoundParameters:
 SAFE_FRAGMENTS = {
     "runner.py": {"', '.join(columns)", "marks"},  # tracker/bench/runner.py
     "projection.py": {"name"},  # for name in DIMENSIONS
-    "verify.py": {"COLUMNS"},
+    # _TYPES: typeof() of each of COLUMNS; E_COLUMNS: COLUMNS of `events AS e`;
+    # table: "events" or "entity_log" (_hash_at's callers)
+    "verify.py": {"COLUMNS", "E_COLUMNS", "_TYPES", "table"},
     "replay.py": {"COLUMNS", "distinct", "columns", "source", "' AND '.join(where)"},
     # table: for table in projection.TABLES
     "store.py": {"COLUMNS", "columns", "marks", "table"},
-    "tables.py": {"COLUMNS", "E_COLUMNS", "marks"},
+    # table: a value of tables._INDEXES; _INDEXED: the fixed columns of an index row
+    "tables.py": {"COLUMNS", "E_COLUMNS", "marks", "table", "_INDEXED"},
     "appending.py": {"tables.COLUMNS", "marks", "', '.join('?' * 13)"},
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|VALUES|CREATE|DROP|JOIN)\b")

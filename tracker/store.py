@@ -27,12 +27,12 @@ from . import projection, storefile, tables
 from .appending import AppendReport, Progress
 from .entities import Entity, iso_states
 from .errors import TrackerError
-from .reducers import MIRROR_RULES, Dyad
+from .reducers import Dyad
 from .tables import COLUMNS
 from .timeline import Record
 
 if TYPE_CHECKING:
-    from .verify import Problem
+    from .verify import Head, Problem
 
 __all__ = ["AppendReport", "Seeder", "Store", "utc_now"]
 
@@ -213,14 +213,21 @@ class Store:
         """
         return tables.records(self.conn, dyad, types)
 
+    def in_replay_order(self, dyad: Dyad) -> Iterator[Record]:
+        """Every stored event that touches `dyad`, in replay order, streamed from the cursor
+        (SQLite sorts on disk past its cache: memory stays flat on a dyad of any size)."""
+        return self._streamed(tables.in_replay_order(self.conn, dyad))
+
     def scan(self, after: int = 0) -> Iterator[Record]:
         """Every stored event after `seq`, in `seq` order, streamed from the cursor."""
         rows = self.conn.execute(
             f"SELECT {COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (after,)
         )
+        return self._streamed(Record(*row) for row in rows)
+
+    def _streamed(self, records: Iterator[Record]) -> Iterator[Record]:
         try:
-            for row in rows:
-                yield Record(*row)
+            yield from records
         except sqlite3.ProgrammingError:  # the store was closed while this was read
             raise TrackerError(f"the store {self.path} was closed while it was read") from None
 
@@ -323,23 +330,7 @@ class Store:
     def _refill(self, conn: sqlite3.Connection, progress: Progress | None = None) -> int:
         """Fill the empty derived tables from `events`: the dyads in SQL, then one dyad's
         events at a time folded into intervals."""
-        # every event moves its own dyad, symmetric and envoy events the mirror one too
-        # (as reducers.dyads_of says), and a withdrawal those of the events it withdraws
-        columns = "seq, type, withdraws IS NOT NULL FROM events"
-        conn.execute(f"INSERT INTO dyad_events SELECT actor, counterpart, {columns}")
-        mirrored = sorted(MIRROR_RULES)
-        marks = ", ".join("?" * len(mirrored))
-        conn.execute(
-            f"INSERT OR IGNORE INTO dyad_events SELECT counterpart, actor, {columns} "
-            f"WHERE type IN ({marks})",
-            mirrored,
-        )
-        withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
-        for row in withdrawals.fetchall():
-            record = Record(*row)
-            projection.index(
-                conn, [(a, c, record.seq, record.type, True) for a, c in self.reach(record)]
-            )
+        tables.fill_dyad_index(conn)
         done = 0
 
         def counted() -> Iterator[tuple[Dyad, list[Record]]]:
@@ -354,11 +345,17 @@ class Store:
         projection.refresh(conn, counted(), _Everything())
         return self.count()
 
-    def verify(self) -> list[Problem]:
-        """Check the chain, the ids, the derived columns and the triggers; empty when all hold."""
+    def verify(
+        self, expect: Head | None = None, *, progress: Progress | None = None
+    ) -> list[Problem]:
+        """Check everything the store holds (verify.py says what); empty when all holds.
+
+        With `expect` (a head an earlier `verify` printed), also that the log still holds it:
+        the one check that catches a cut tail or a consistent rewrite.
+        """
         from .verify import verify
 
-        return verify(self.conn)
+        return verify(self.conn, expect, progress)
 
 
 class _Everything:

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import groupby
 
 from . import projection
-from .reducers import Dyad, dyads_of
+from .reducers import MIRROR_RULES, Dyad, dyads_of
 from .storefile import APPLICATION_ID
 from .timeline import Record
 
@@ -104,7 +104,8 @@ def upgrade(conn: sqlite3.Connection, now: str) -> None:
     """Bring a schema 1 store to schema 2 (inside the caller's transaction): its entities
     become the first declarations of the entity log, recorded `now`."""
     _run(conn, ENTITY_LOG)
-    rows = conn.execute("SELECT id, name, kind, aliases FROM entities ORDER BY id").fetchall()
+    # in the order they were first declared (the rowid of a table that was only ever upserted)
+    rows = conn.execute("SELECT id, name, kind, aliases FROM entities ORDER BY rowid").fetchall()
     log_entities(conn, [(i, n, k, a, now) for i, n, k, a in rows], write_current=False)
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -193,6 +194,33 @@ def reach(
     return found
 
 
+_INDEXES = {"dyad_events": "dyad_events", "expected": "temp.expected_dyad_events"}
+_INDEXED = "seq, type, withdraws IS NOT NULL"  # an index row's columns after the dyad
+
+
+def fill_dyad_index(conn: sqlite3.Connection, into: str = "dyad_events") -> None:
+    """Fill an empty dyad index (`dyad_events`, or with "expected" a temporary table of the
+    same shape) from `events` alone: every event moves its own dyad, symmetric and envoy
+    events the mirror one too (as reducers.dyads_of says), and a withdrawal those of the
+    events it withdraws."""
+    table = _INDEXES[into]
+    conn.execute(f"INSERT INTO {table} SELECT actor, counterpart, {_INDEXED} FROM events")
+    mirrored = sorted(MIRROR_RULES)
+    marks = ", ".join("?" * len(mirrored))
+    conn.execute(
+        f"INSERT OR IGNORE INTO {table} SELECT counterpart, actor, {_INDEXED} FROM events "
+        f"WHERE type IN ({marks})",
+        mirrored,
+    )
+    withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
+    for row in withdrawals.fetchall():
+        record = Record(*row)
+        conn.executemany(
+            f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?, ?, ?)",
+            [(a, c, record.seq, record.type, True) for a, c in reach(conn, record)],
+        )
+
+
 def groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, list[Record]]]:
     """Every dyad with events after `seq`, with all of those events, in one ordered scan."""
     rows = conn.execute(
@@ -218,6 +246,17 @@ def records(
         (*dyad, types is None, *kinds),
     )
     return [Record(*row) for row in rows]
+
+
+def in_replay_order(conn: sqlite3.Connection, dyad: Dyad) -> Iterator[Record]:
+    """Every stored event that touches `dyad`, in replay order (earliest, latest, seq)."""
+    rows = conn.execute(
+        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+        "WHERE d.actor = ? AND d.counterpart = ? ORDER BY e.earliest, e.latest, e.seq",
+        dyad,
+    )
+    for row in rows:
+        yield Record(*row)
 
 
 def head(conn: sqlite3.Connection) -> tuple[int, str]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 import click
@@ -56,6 +58,15 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written by the unfinished transaction", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (`tracker export | head`): stop quietly
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
+        except OSError as error:  # the system refused a read or a write (a full disk, ...)
+            where = error.filename or "standard output"
+            click.echo(f"error: {where}: {_one_line(error.strerror or str(error))}", err=True)
+            ctx.exit(1)
 
 
 def _one_line(text: str) -> str:
@@ -90,25 +101,84 @@ def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
         store.close()
 
 
+def _n(count: int, noun: str) -> str:
+    """`1 event`, `2 events`: a count with its noun, singular or plural."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
 def _emit(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _emit_stream(items: Iterable[Any]) -> None:
+    """Print a JSON list as its items come: the same text as `_emit(list(items))`."""
+    first = True
+    for item in items:
+        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        click.echo(("[\n  " if first else ",\n  ") + text, nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table; a cell holding several lines spans several lines."""
-    text = [[("" if c is None else str(c)).split("\n") for c in row] for row in rows]
-    widths = [
+    """A plain-text table; a cell holding several lines spans several lines. Characters that
+    are not printable are escaped: a cell cannot move the cursor or hide a line."""
+    text = _cells(rows)
+    widths = _widths(headers, text)
+    return "\n".join(_table_lines(headers, widths, text, head=True))
+
+
+def _cells(rows: Iterable[Sequence[Any]]) -> list[list[list[str]]]:
+    return [
+        [[_clean(p) for p in ("" if c is None else str(c)).split("\n")] for c in r] for r in rows
+    ]
+
+
+def _widths(headers: Sequence[str], text: list[list[list[str]]]) -> list[int]:
+    return [
         max([len(h)] + [_width(part) for row in text for part in row[i]])
         for i, h in enumerate(headers)
     ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
+
+
+def _table_lines(
+    headers: Sequence[str], widths: Sequence[int], text: list[list[list[str]]], head: bool
+) -> Iterator[str]:
+    if head:
+        yield "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+        yield "  ".join("-" * w for w in widths)
     for row in text:
         for k in range(max(len(cell) for cell in row)):
             parts = [cell[k] if k < len(cell) else "" for cell in row]
             padded = (p + " " * (w - _width(p)) for p, w in zip(parts, widths, strict=True))
-            lines.append("  ".join(padded).rstrip())
-    return "\n".join(lines)
+            yield "  ".join(padded).rstrip()
+
+
+def _stream_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], sample: int = 1000) -> int:
+    """Print a table as its rows come, in the memory of `sample` rows: the columns are as wide
+    as the first `sample` rows need (the whole table, when it has no more), and a later,
+    wider cell widens only its own line. Returns the rows printed."""
+    iterator = iter(rows)
+    first = _cells(islice(iterator, sample))
+    if not first:
+        return 0
+    widths = _widths(headers, first)
+    for line in _table_lines(headers, widths, first, head=True):
+        click.echo(line)
+    count = len(first)
+    for row in iterator:
+        for line in _table_lines(headers, widths, _cells([row]), head=False):
+            click.echo(line)
+        count += 1
+    return count
+
+
+def _clean(text: str) -> str:
+    """`text` as safe to print: every character that is not printable (controls, escapes,
+    line breaks, bidirectional overrides, zero-width marks) is shown escaped, as Python does."""
+    return _one_line(text)
 
 
 def _width(text: str) -> int:
@@ -138,7 +208,7 @@ def _show(value: Any, sep: str = ", ") -> str:
 def _cite(source: dict[str, Any]) -> str:
     parts = [source.get("publisher", ""), f'"{source.get("title", "")}"', source.get("date", "")]
     parts += [source.get("locator", ""), source.get("url", "")]
-    return ", ".join(p for p in parts if p)
+    return _clean(", ".join(str(p) for p in parts if p))
 
 
 def _sources_block(events: dict[str, dict[str, Any]], order: Sequence[str]) -> str:
