@@ -143,9 +143,10 @@ def _split(items: Iterable[Located]) -> Ledger:
     return Ledger(tuple(entities), tuple(events))
 
 
-def _read_toml(name: str, text: str) -> Ledger:
+def parse_toml(name: str, text: str) -> dict[str, Any]:
+    """Parse TOML text; a LedgerError names the line of a syntax error."""
     try:
-        doc = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column \d+\)", str(error))
         reason = re.sub(r"\s*\(at line.*\)$", "", str(error)) or "invalid TOML"
@@ -154,6 +155,10 @@ def _read_toml(name: str, text: str) -> Ledger:
         ) from None
     except RecursionError:
         raise LedgerError(name, None, "invalid TOML: nested too deeply") from None
+
+
+def _read_toml(name: str, text: str) -> Ledger:
+    doc = parse_toml(name, text)
     unknown = set(doc) - {"entity", "event"}
     if unknown:
         raise LedgerError(name, None, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
