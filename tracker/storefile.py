@@ -66,24 +66,30 @@ def _inspect_sqlite(path: str, header: bytes) -> Kind:
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=5.0)
     except sqlite3.Error as error:
-        raise TrackerError(f"{path}: cannot open: {error}") from None
+        raise TrackerError(
+            f"{path}: not a tracker store (SQLite cannot open it: {error})"
+        ) from None
     try:
         app = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        objects = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
+        names = {name for kind, name in objects if kind == "table"}
         schema = None
         if {"meta", "events", "entities"} <= names:
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             schema = None if row is None else row[0]
     except sqlite3.Error as error:
-        raise TrackerError(f"{path}: cannot read as a tracker store: {error}") from None
+        raise TrackerError(
+            f"{path}: not a tracker store (SQLite cannot read it: {error})"
+        ) from None
     finally:
         conn.close()
     if app not in (0, APPLICATION_ID):
         raise TrackerError(f"{path}: not a tracker store (another application's SQLite file)")
-    if not names:
+    if not objects:
         return "empty"
     if schema is None:
-        shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+        shown = ", ".join(sorted(names or {n for _, n in objects})[:5])
+        shown += ", ..." if len(objects) > 5 else ""
         raise TrackerError(
             f"{path}: not a tracker store (an SQLite database with tables {shown}); "
             "it was left untouched"

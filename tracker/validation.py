@@ -116,10 +116,11 @@ def _text_fields(kind: str) -> tuple[str, ...]:
     """The free-text fields of an event type (ids and dates have checks of their own)."""
     from events import EVENT_CLASSES
 
+    cls = attrs.resolve_types(EVENT_CLASSES[kind])  # as cattrs does: annotations become types
     return tuple(
         f.name
-        for f in attrs.fields(EVENT_CLASSES[kind])
-        if f.name not in _CHECKED_ELSEWHERE and f.type in ("str", "str | None")
+        for f in attrs.fields(cls)
+        if f.name not in _CHECKED_ELSEWHERE and f.type in (str, str | None)
     )
 
 

@@ -50,10 +50,15 @@ class Group(click.Group):
             click.echo(f"error: {_one_line(str(error))}", err=True)
             ctx.exit(1)
         except sqlite3.DatabaseError as error:
-            click.echo(
-                f"error: {ctx.obj.get('db', 'database') if ctx.obj else 'database'}: {error}",
-                err=True,
-            )
+            db = ctx.obj.get("db", "database") if ctx.obj else "database"
+            reason = str(error)
+            if reason == "database is locked":
+                waited = ctx.obj.get("timeout", 60.0) if ctx.obj else 60.0
+                reason = (
+                    f"another process kept the database locked for {waited:g} s; nothing was "
+                    "written: try again, or wait longer with --lock-timeout"
+                )
+            click.echo(f"error: {db}: {_one_line(reason)}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written by the unfinished transaction", err=True)
@@ -87,7 +92,9 @@ def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
     from ..opening import empty_hint
     from ..opening import open as open_store
 
-    store = open_store(ctx.obj["db"], seed_new=ctx.obj["seed"], create=create)
+    store = open_store(
+        ctx.obj["db"], seed_new=ctx.obj["seed"], create=create, timeout=ctx.obj["timeout"]
+    )
     try:
         if store.created:
             click.echo(f"created {store.path} from {store.created}", err=True)

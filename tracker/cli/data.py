@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import _emit, _json_option, _n, _store
+from .common import _clean, _emit, _json_option, _n, _store
 
 
 @click.command("load")
@@ -213,7 +213,7 @@ def gdelt_command(
     if as_json:
         _emit(report.to_json())
     else:
-        click.echo("\n".join(report.lines()))
+        click.echo("\n".join(_clean(line) for line in report.lines()))
 
 
 @import_group.command("cow")
@@ -230,4 +230,4 @@ def cow_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool, as_json
     if as_json:
         _emit(report.to_json())
     else:
-        click.echo("\n".join(report.lines()))
+        click.echo("\n".join(_clean(line) for line in report.lines()))
