@@ -315,3 +315,42 @@ def retraction_of(target: Record, reason: str = "retracted in a test") -> Event:
 def without_recorded(event: Event) -> Event:
     """`event` with no transaction time (the part of its content its id covers)."""
     return attrs.evolve(event, recorded=None)
+
+
+# -- hostile text ---------------------------------------------------------------------------
+
+_MAX_TEXT = 10_000  # tracker.validation.MAX_TEXT, written out: the tests hold the limit fixed
+
+
+@functools.cache
+def hostile_texts(tabs: bool = True) -> st.SearchStrategy[str]:
+    """Text a hostile source may carry into any text field: controls and escapes, NUL,
+    nothing visible, lengths at the limit and one past it (`tabs=False`: no tab, line break
+    or carriage return, as a tab-separated field cannot hold them)."""
+    long = st.builds(
+        lambda n, c: c * n,
+        st.sampled_from((_MAX_TEXT, _MAX_TEXT + 1, 2 * _MAX_TEXT)),
+        st.sampled_from(("a", "é", "\U0001f600")),
+    )
+    found = st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+        st.sampled_from(
+            (
+                "\x00",
+                "a\x00b",
+                "",
+                "\u200b",
+                "\u2060\ufeff",
+                " \u3164 ",
+                "\u202eevil",
+                "\x1b]0;retitled\x07",
+                "line\rhidden",
+                "two\nlines",
+                "tab\there",
+            )
+        ),
+        long,
+    )
+    if not tabs:
+        found = found.map(lambda s: s.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return found

@@ -14,6 +14,7 @@ from .store import AppendReport, Store
 
 _STREAMED = (".jsonl", ".ndjson")
 _FORMATS = (".toml", *_STREAMED)
+PROGRESS_FROM = 5000  # work items below which no bar is drawn
 
 
 def showing_progress(quiet: bool = False) -> bool:
@@ -24,7 +25,7 @@ def showing_progress(quiet: bool = False) -> bool:
 @contextmanager
 def progress_bar(total: int, label: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
     """A tick(n) function drawing a bar on a terminal's stderr; silent otherwise or if quiet."""
-    if total < 5000 or not showing_progress(quiet):
+    if total < PROGRESS_FROM or not showing_progress(quiet):
         yield lambda _: None
         return
     import click
