@@ -61,7 +61,7 @@ def sparse(path: Path, size: int = SPARSE) -> Path:
         ("/dev/zero", "unknown ledger format"),
         ("huge.bin", "unknown ledger format"),
         ("huge.jsonl", "line longer than 1 MiB"),
-        ("huge.toml", "file larger than 32 MiB"),
+        ("huge.toml", "file larger than 8 MiB"),
         ("zero.jsonl", "not a regular file"),
     ],
 )

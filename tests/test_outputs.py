@@ -133,6 +133,19 @@ class TestCommands:
             and done.stderr == "error: standard output: No space left on device\n"
         )
 
+    def test_a_toml_export_too_big_to_load_back(
+        self, seeded_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A TOML export larger than `load` reads is refused, leaving no file: what export
+        writes always loads back."""
+        import tracker.ledger
+
+        monkeypatch.setattr(tracker.ledger, "MAX_TOML", 2000)
+        out = tmp_path / "big.toml"
+        result = seeded_cli("export", "--format", "toml", "-o", str(out))
+        assert result.exit_code == 1 and "export JSON Lines instead" in result.stderr
+        assert list(tmp_path.glob("*big.toml*")) == []
+
     def test_export_says_what_it_wrote(self, cli: Cli, tmp_path: Path) -> None:
         """export names what it wrote and where, in the singular and the plural."""
         one = tmp_path / "one.jsonl"

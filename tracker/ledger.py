@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 _JSON_SPACE = " \t\r\n"  # what JSON counts as white space (str.strip() counts more)
-MAX_TOML = 32 << 20  # bytes of a TOML ledger (read whole); bulk data belongs in JSON Lines
+MAX_TOML = 8 << 20  # bytes of a TOML ledger (read whole, about 200 MB of memory at most)
 _ENTITY_KEYS = {"id", "name", "kind", "aliases", "revise", "recorded"}
 _STREAMED = (".jsonl", ".ndjson")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a JSON string, escapes included

@@ -128,7 +128,9 @@ def _expected_head(text: str) -> Any:
 @click.pass_context
 def export_command(ctx: click.Context, fmt: str, output: str, quiet: bool) -> None:
     """Write every entity and event as a ledger that loads back with the same ids."""
+    from ..errors import TrackerError
     from ..exporting import ledger_lines
+    from ..ledger import MAX_TOML
     from ..loading import progress_bar
     from ..outputs import STDOUT, check, text_file
 
@@ -143,8 +145,15 @@ def export_command(ctx: click.Context, fmt: str, output: str, quiet: bool) -> No
                 progress_bar(count, "exporting", quiet) as tick,
                 text_file(output, database=ctx.obj["db"]) as handle,
             ):
+                size = 0
                 for text in ledger_lines(declarations, store.scan(), fmt, tick):
                     handle.write(text)
+                    size += len(text.encode()) if fmt == "toml" else 0
+                    if size > MAX_TOML:  # it would not load back: refuse it (nothing is kept)
+                        raise TrackerError(
+                            f"a TOML ledger of this store is over {MAX_TOML >> 20} MiB, more "
+                            "than `tracker load` reads: export JSON Lines instead (the default)"
+                        )
         finally:
             store.conn.execute("COMMIT")
     where = "standard output" if output == STDOUT else output
