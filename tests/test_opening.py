@@ -77,6 +77,17 @@ class TestOpen:
         assert (tmp_path / "zero.db").stat().st_size == 0
 
 
+def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    """A store whose schema is newer than this version reads is refused, and left as it was."""
+    db = tmp_path / "newer.db"
+    with tracker.open(db) as store:
+        store.conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    before = db.read_bytes()
+    with pytest.raises(TrackerError, match="written by a newer version"):
+        tracker.open(db)
+    assert db.read_bytes() == before
+
+
 class TestEmptyOnPurpose:
     """A store created without seeds records it, and says how to fill it."""
 

@@ -209,6 +209,17 @@ def test_refused_as_the_ledger_reader_refuses(
             assert isinstance(caught.value, LedgerError) and caught.value.line is not None
 
 
+def test_located_events_are_checked_as_any(store: Store) -> None:
+    """An event handed in already located (as the importers hand theirs) is checked too: a
+    title of nothing visible is refused naming its place."""
+    from events import from_dict
+
+    body = statement("source.title", "\u200b")
+    with pytest.raises(LedgerError, match=r"^feed\.csv:7: statement_made: a source needs a title"):
+        store.append([Located(from_dict(body), "feed.csv", 7)])
+    assert store.count() == 0
+
+
 def test_retract_refuses_through_the_command(seeded_cli: Any) -> None:
     """`tracker retract` with an empty or overlong reason exits 1 in one line, writing nothing."""
     before = seeded_cli("export").stdout

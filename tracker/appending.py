@@ -283,7 +283,7 @@ def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], E
     """
     from events import dumps, to_dict
 
-    from .ledger import Located
+    from .ledger import VALIDATED, Located
 
     block: list[_Pending] = []
     try:
@@ -292,7 +292,8 @@ def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], E
             event = item
             if isinstance(item, Located):
                 event, fail = item.item, item.error
-            event = _validated(event, fail)  # every way in: ledgers, Python, importers
+            if not (isinstance(item, Located) and item.checked is VALIDATED):
+                event = _validated(event, fail)  # Python, importers: as the ledger reader does
             stored = to_dict(event)
             recorded = stored.pop("recorded", None) or now
             body = dumps(stored)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .entities import Entity
-from .validation import entity_body
 
 FORMATS = ("jsonl", "toml")
 
@@ -45,6 +44,17 @@ def ledger_lines(
             progress(1000)
     if progress is not None and done % 1000:
         progress(done % 1000)
+
+
+def entity_body(entity: Entity) -> dict[str, Any]:
+    """A declaration as ledgers write it (`recorded` and `revise` only when they say something)."""
+    body: dict[str, Any] = {"id": entity.id, "name": entity.name, "kind": entity.kind}
+    body["aliases"] = list(entity.aliases)
+    if entity.recorded is not None:
+        body["recorded"] = entity.recorded
+    if entity.revise:
+        body["revise"] = True
+    return body
 
 
 def _entry(kind: str, body: Mapping[str, Any], fmt: str, first: bool) -> str:

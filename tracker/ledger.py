@@ -12,6 +12,7 @@ line at most MAX_LINE bytes (the file itself is streamed).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -51,15 +52,22 @@ MAX_TOML = 8 << 20  # bytes of a TOML ledger (read whole, about 200 MB of memory
 _ENTITY_KEYS = {"id", "name", "kind", "aliases", "revise", "recorded"}
 _STREAMED = (".jsonl", ".ndjson")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a JSON string, escapes included
+VALIDATED = object()  # Located.checked of an event this module validated (see Located)
 
 
 @attrs.frozen
 class Located:
-    """Something read from a ledger, with the file and line it came from."""
+    """Something read from a ledger, with the file and line it came from.
+
+    `checked` is set by this module's reader alone, on events it has already validated, so
+    that the store's append does not validate them a second time (it still checks their
+    stored form).
+    """
 
     item: Any
     path: str
     line: int
+    checked: object = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def error(self, reason: str) -> LedgerError:
         """A LedgerError pointing at this item."""
@@ -167,7 +175,7 @@ def _read_toml(name: str, text: str) -> Ledger:
     events = _tables(name, doc.get("event", []), lines, "event")
     return Ledger(
         tuple(attrs.evolve(e, item=entity(e)) for e in entities),
-        tuple(attrs.evolve(e, item=event(e)) for e in events),
+        tuple(attrs.evolve(e, item=event(e), checked=VALIDATED) for e in events),
     )
 
 
@@ -196,26 +204,38 @@ def _jsonl(name: str, lines: Iterable[tuple[int, str]], only_entities: bool) -> 
         elif not only_entities:
             short = len(line) <= MAX_TEXT and "\\u0000" not in line and "\x00" not in line
             item = event(Located(obj, name, number), short=short, from_json=True)
-            yield Located(item, name, number)
+            yield Located(item, name, number, checked=VALIDATED)
 
 
 def _no_duplicate_keys(name: str, number: int, line: str, obj: Any) -> None:
     """Refuse an object that names a key twice (orjson keeps the last one without a word).
 
-    Outside strings, JSON has one colon per object member: more colons than members read
-    means a key was repeated. The colons are counted outside strings only when the line's
-    colons outnumber the members (timestamps and URLs hold colons too).
+    Outside strings, JSON has one colon per object member, so the line's colons, less those
+    inside its keys and strings, number the members written: more than the members read means
+    a key was repeated. (A line with \\u escapes, which could spell a colon, has its strings
+    cut out of it instead.)
     """
-    members = 0
+    members = inside = 0
     stack = [obj]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
             members += len(item)
-            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+            for key, value in item.items():
+                inside += key.count(":")
+                if isinstance(value, str):
+                    inside += value.count(":")
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
         elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, (dict, list)))
-    if line.count(":") == members or _STRING.sub("", line).count(":") == members:
+            for value in item:
+                if isinstance(value, str):
+                    inside += value.count(":")
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    escaped = "\\u" in line
+    written = _STRING.sub("", line).count(":") if escaped else line.count(":") - inside
+    if written == members:
         return
     import json
 
@@ -226,8 +246,9 @@ def _no_duplicate_keys(name: str, number: int, line: str, obj: Any) -> None:
                 raise LedgerError(name, number, f"duplicate key {key!r} in a JSON object")
         return dict(found)
 
-    json.loads(line, object_pairs_hook=pairs)
-    raise LedgerError(name, number, "duplicate key in a JSON object")  # not reached
+    with contextlib.suppress(RecursionError):  # nested past Python's limit: say it plainly
+        json.loads(line, object_pairs_hook=pairs)
+    raise LedgerError(name, number, "duplicate key in a JSON object")
 
 
 def _check_text(located: Located, value: Any) -> None:

@@ -9,7 +9,6 @@ every declaration; the ledger reader runs them too, so a ledger is refused befor
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -148,19 +147,3 @@ def validate_entity(entity: Entity) -> Entity:
         if recorded != entity.recorded:
             entity = attrs.evolve(entity, recorded=recorded)
     return entity
-
-
-def entity_body(entity: Entity) -> dict[str, Any]:
-    """The stored shape of a declaration, as ledgers write it."""
-    body: dict[str, Any] = {"id": entity.id, "name": entity.name, "kind": entity.kind}
-    body["aliases"] = list(entity.aliases)
-    if entity.recorded is not None:
-        body["recorded"] = entity.recorded
-    if entity.revise:
-        body["revise"] = True
-    return body
-
-
-def aliases_json(entity: Entity) -> str:
-    """The aliases as stored in the entities table and the entity log."""
-    return json.dumps(list(entity.aliases))

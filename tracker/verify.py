@@ -14,6 +14,7 @@ elsewhere (`verify --expect-head`) catches that; see RELIABILITY.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -114,7 +115,7 @@ def verify(
             found = [Problem(None, f"cannot read the store: {type(error).__name__}: {error}")]
         problems += found
     if expect is not None and not problems:
-        problems += _expected(conn, expect)
+        problems += _against(conn, expect)
     return problems
 
 
@@ -148,14 +149,20 @@ def _shape(conn: sqlite3.Connection, kind: str, name: str, sql: str | None) -> A
     return sql
 
 
-def _schema(conn: sqlite3.Connection) -> list[Problem]:
+@functools.cache
+def _expected() -> dict[tuple[str, str], Any]:
+    """The shape of every object of a store this version creates (made once, in memory)."""
     reference = sqlite3.connect(":memory:")
     try:
         tables.create(reference)
         wanted = _objects(reference)
-        expected = {key: _shape(reference, *key, sql) for key, sql in wanted.items()}
+        return {key: _shape(reference, *key, sql) for key, sql in wanted.items()}
     finally:
         reference.close()
+
+
+def _schema(conn: sqlite3.Connection) -> list[Problem]:
+    expected = _expected()
     found = _objects(conn)
     problems = []
     for (kind, name), shape in expected.items():
@@ -340,7 +347,7 @@ def _expected_groups(conn: sqlite3.Connection) -> Iterator[tuple[Any, list[Recor
 # -- the expected head --------------------------------------------------------------------------
 
 
-def _expected(conn: sqlite3.Connection, expect: Head) -> list[Problem]:
+def _against(conn: sqlite3.Connection, expect: Head) -> list[Problem]:
     now = head(conn)
     if expect.seq > now.seq:
         return [
