@@ -156,7 +156,7 @@ def test_a_long_chain_of_base_scenarios(seeded_cli: Cli, tmp_path: Path) -> None
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A store with one dyad of 3,000 events (about 1 MB of bodies)."""
+    """A store with one dyad of 2,000 events (about 600 KB of bodies)."""
     db = tmp_path_factory.mktemp("big") / "big.db"
     with Store(db) as store:
         store.append(
@@ -169,7 +169,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                     note=f"n{i} " + "x" * 200,
                     sources=(Source(title=f"T{i}", publisher="P", date="2025"),),
                 )
-                for i in range(3000)
+                for i in range(2000)
             ]
         )
     yield db
@@ -190,13 +190,13 @@ def traced_peak(db: Path, *args: str) -> float:
 @pytest.mark.parametrize(
     ("args", "limit"),
     [
-        (["export", "-o", "OUT"], 3.0),  # the whole text built first: 7 MB
-        (["history", "RUS", "CHN", "--json"], 8.0),  # 1 MB printed; the list built first: 15 MB
-        (["history", "RUS", "CHN"], 5.0),  # the table built first: 10 MB
+        (["export", "-o", "OUT"], 2.0),  # the whole text built first: 4.5 MB
+        (["history", "RUS", "CHN", "--json"], 5.0),  # 0.7 MB printed; the list built first: 10 MB
+        (["history", "RUS", "CHN"], 3.0),  # the table built first: 6.6 MB
     ],
 )
 def test_export_and_history_stream(big: Path, args: list[str], limit: float) -> None:
-    """`export` and `history` hold a few events at a time, not the store's 3,000."""
+    """`export` and `history` hold a few events at a time, not the store's 2,000."""
     with tempfile.TemporaryDirectory() as folder:
         args = [str(Path(folder) / "out.jsonl") if a == "OUT" else a for a in args]
         peak = traced_peak(big, *args)

@@ -32,7 +32,7 @@ from tracker.store import Store
 from .test_crash import ledger_lines, write_ledger
 
 HEAVY = bool(os.environ.get("TRACKER_ACCEPTANCE"))
-ROUNDS = 10 if HEAVY else 2
+ROUNDS = 10 if HEAVY else 1
 EVENTS = 30_000 if HEAVY else 300  # per good ledger
 KILLS = 20 if HEAVY else 4
 SEED = 1302
