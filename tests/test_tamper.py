@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -16,19 +17,30 @@ import orjson
 import pytest
 
 from events import from_dict
+from tracker.opening import seed_files
 from tracker.tables import GENESIS, chain, entity_chain
 from tracker.timeline import Record
 
 from .conftest import Cli
 
 
-@pytest.fixture
-def store(seeded_cli: Cli) -> Cli:
-    """A seeded store, checkpointed and closed, with the head verify printed saved beside it."""
-    head = seeded_cli.db.parent / "head.txt"
-    result = seeded_cli("verify", "--save-head", str(head))
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded store, closed (its log checkpointed), made once for the module."""
+    made = Cli(tmp_path_factory.mktemp("tamper") / "template.db")
+    result = made("load", "--quiet", *map(str, seed_files()))
     assert result.exit_code == 0, result.output
-    return seeded_cli
+    return made.db
+
+
+@pytest.fixture
+def store(template: Path, tmp_path: Path) -> Cli:
+    """A copy of the seeded store, with the head verify printed saved beside it."""
+    copy = Cli(tmp_path / "store.db")
+    shutil.copyfile(template, copy.db)
+    result = copy("verify", "--save-head", str(tmp_path / "head.txt"))
+    assert result.exit_code == 0, result.output
+    return copy
 
 
 def edit(db: Path, change: Callable[[sqlite3.Connection], None]) -> None:
