@@ -52,8 +52,8 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        """Invoke `tracker --db DB ARGS...`."""
-        return self.runner.invoke(main, ["--db", str(self.db), *args], env=env)
+        """Invoke `tracker --db DB --no-seed ARGS...` (a new database starts empty)."""
+        return self.runner.invoke(main, ["--db", str(self.db), "--no-seed", *args], env=env)
 
     def bare(self, *args: str, env: dict[str, str] | None = None) -> Result:
         """Invoke `tracker ARGS...` without `--db`."""

@@ -17,6 +17,7 @@ from events import EVENT_CLASSES, LEVELS, Event, Source, event_id
 from tracker import dates
 from tracker.entities import Entity
 from tracker.timeline import Record
+from tracker.validation import blank
 
 ACTORS: tuple[str, ...] = ("RUS", "CHN", "USA", "AFG", "PAK", "TALIBAN")
 ENTITIES: tuple[Entity, ...] = (
@@ -35,8 +36,8 @@ def texts(min_size: int = 0, max_size: int = 20) -> st.SearchStrategy[str]:
 
 
 def nonblank_texts(max_size: int = 20) -> st.SearchStrategy[str]:
-    """Text with at least one non-space character."""
-    return texts(1, max_size).filter(lambda s: s.strip() != "")
+    """Text with at least one visible character (what the store asks of any text it keeps)."""
+    return texts(1, max_size).filter(lambda s: not blank(s))
 
 
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -156,8 +157,8 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "designation_removed": {"designation": _TOKEN},
     "sanctions_imposed": {"measure": _TOKEN},
     "sanctions_lifted": {"measure": _TOKEN},
-    "intervention_started": {"summary": optional(texts())},
-    "intervention_ended": {"casualties": _CASUALTIES, "summary": optional(texts())},
+    "intervention_started": {"summary": optional(nonblank_texts())},
+    "intervention_ended": {"casualties": _CASUALTIES, "summary": optional(nonblank_texts())},
     "membership_joined": {},
     "membership_suspended": {},
     "membership_left": {},
@@ -165,9 +166,9 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "control_lost": {},
     "cooperation_agreed": {"area": _TOKEN},
     "cooperation_ended": {"area": _TOKEN},
-    "statement_made": {"stance": _TOKEN, "summary": optional(texts())},
-    "attack_carried_out": {"summary": texts(), "killed": _CASUALTIES},
-    "visit_paid": {"summary": optional(texts())},
+    "statement_made": {"stance": _TOKEN, "summary": optional(nonblank_texts())},
+    "attack_carried_out": {"summary": nonblank_texts(), "killed": _CASUALTIES},
+    "visit_paid": {"summary": optional(nonblank_texts())},
     "event_retracted": {
         "target": st.text("0123456789abcdef", min_size=24, max_size=24),
         "reason": nonblank_texts(),
@@ -197,7 +198,7 @@ def events_of(
     """Valid events of type `kind` (as a ledger accepts them unless `any_envelope`)."""
     cls = EVENT_CLASSES[kind]
     extra = {
-        "note": optional(texts()),
+        "note": optional(nonblank_texts()),
         "recorded": optional(timestamps()) if recorded is None else recorded,
     }
     if any_envelope:
@@ -314,3 +315,42 @@ def retraction_of(target: Record, reason: str = "retracted in a test") -> Event:
 def without_recorded(event: Event) -> Event:
     """`event` with no transaction time (the part of its content its id covers)."""
     return attrs.evolve(event, recorded=None)
+
+
+# -- hostile text ---------------------------------------------------------------------------
+
+_MAX_TEXT = 10_000  # tracker.validation.MAX_TEXT, written out: the tests hold the limit fixed
+
+
+@functools.cache
+def hostile_texts(tabs: bool = True) -> st.SearchStrategy[str]:
+    """Text a hostile source may carry into any text field: controls and escapes, NUL,
+    nothing visible, lengths at the limit and one past it (`tabs=False`: no tab, line break
+    or carriage return, as a tab-separated field cannot hold them)."""
+    long = st.builds(
+        lambda n, c: c * n,
+        st.sampled_from((_MAX_TEXT, _MAX_TEXT + 1, 2 * _MAX_TEXT)),
+        st.sampled_from(("a", "é", "\U0001f600")),
+    )
+    found = st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+        st.sampled_from(
+            (
+                "\x00",
+                "a\x00b",
+                "",
+                "\u200b",
+                "\u2060\ufeff",
+                " \u3164 ",
+                "\u202eevil",
+                "\x1b]0;retitled\x07",
+                "line\rhidden",
+                "two\nlines",
+                "tab\there",
+            )
+        ),
+        long,
+    )
+    if not tabs:
+        found = found.map(lambda s: s.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+    return found

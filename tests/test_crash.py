@@ -61,7 +61,14 @@ def ledger_lines(count: int, seed: int, *, first: int = 0) -> list[dict[str, Any
     actors = rng.sample(states, 120)
     counterparts = ("TALIBAN", "AFG", "RUS", "CHN", "USA")
     lines: list[dict[str, Any]] = [
-        {"entity": {"id": "TALIBAN", "name": "Taliban government", "kind": "government"}}
+        {  # as the seeds declare it: declaring it otherwise would need revise = true
+            "entity": {
+                "id": "TALIBAN",
+                "name": "Taliban government of Afghanistan",
+                "kind": "government",
+                "aliases": ["Islamic Emirate of Afghanistan", "Taliban"],
+            }
+        }
     ]
     for i in range(first + count):
         kind, extra = rng.choice(_KINDS)
@@ -96,9 +103,9 @@ def write_ledger(path: Path, lines: list[dict[str, Any]]) -> Path:
 
 
 def tracker(db: Path, *args: str) -> subprocess.Popen[str]:
-    """Start `python -m tracker --db DB ARGS...` in a subprocess of its own."""
+    """Start `python -m tracker --db DB --no-seed ARGS...` in a subprocess of its own."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--db", str(db), *args],
+        [sys.executable, "-m", "tracker", "--db", str(db), "--no-seed", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

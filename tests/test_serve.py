@@ -21,7 +21,7 @@ from tracker.cli import seed_files
 from tracker.loading import load
 from tracker.query import history, state, who
 from tracker.reducers import encode
-from tracker.serve import QUERIES, TABLES, metadata
+from tracker.serve import QUERIES, TABLES, limit, metadata
 from tracker.store import Store
 
 
@@ -184,6 +184,42 @@ class TestServe:
         with Store(served) as store:
             assert store.count() == before
             assert store.verify() == []
+
+
+class TestBounds:
+    """One query is bounded in time and memory; a query past the bounds fails alone."""
+
+    def test_limits_of_a_connection(self, seeded: Store) -> None:
+        """On a limited connection a value past 1 MB or SQL past 100,000 characters fails at
+        once, while the store's own rows still read."""
+        conn = sqlite3.connect(f"file:{seeded.path}?mode=ro", uri=True)
+        try:
+            limit(conn)
+            for sql in ("SELECT randomblob(1000000000)", "SELECT '" + "x" * 100_001 + "'"):
+                with pytest.raises(sqlite3.DataError, match=r"too big|too large"):
+                    conn.execute(sql).fetchall()
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == seeded.count()
+        finally:
+            conn.close()
+
+    def test_a_huge_query_fails_alone(self, server: str) -> None:
+        """randomblob(1000000000) is refused at once, a query that builds a gigabyte of rows
+        fails, and the server answers the next question."""
+        name = "tracker"
+        blob = urllib.parse.urlencode({"sql": "SELECT length(randomblob(1000000000))"})
+        status, body = _get(f"{server}/{name}.json?{blob}")
+        assert body["ok"] is False and "too big" in body["error"]
+        rows = (
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 1000) "
+            "SELECT zeroblob(999999), zeroblob(999999) FROM r"
+        )
+        status, body = _get(f"{server}/{name}.json?" + urllib.parse.urlencode({"sql": rows}))
+        assert status != 200 and body["ok"] is False
+        count = urllib.parse.urlencode(
+            {"sql": "SELECT count(*) AS n FROM events", "_shape": "array"}
+        )
+        status, body = _get(f"{server}/{name}.json?{count}")
+        assert status == 200 and body[0]["n"] > 0
 
 
 class TestStartup:

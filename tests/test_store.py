@@ -220,8 +220,8 @@ class TestAppendOnly:
         assert any(p.seq is None and "events_no_update" in p.reason for p in problems)
         assert [p.seq for p in problems if p.seq is not None] == [bad]
 
-    def test_consistent_rewrite_is_detected(self, seeded: Store) -> None:
-        """Rewriting a row's hash to match its edited body still breaks the next row's link."""
+    def test_a_rehashed_row_is_caught_by_its_id(self, seeded: Store) -> None:
+        """An edited row given a matching hash (but its old id) fails the check of its id."""
         from tracker.tables import chain
 
         raw = sqlite3.connect(seeded.path)

@@ -1,7 +1,8 @@
 """The tracker engine: dates, reducers, ledgers, the SQLite store, projections and queries.
 
-Library first: open a `Store`, `load` ledgers into it, and ask `state`, `who`, `first`,
-`history` and `world`; run a `Scenario`; `tracker.replay.replay` streams the changes. The
+Library first: `tracker.open()` a store (created and seeded from the bundled ledgers when new,
+as the command does), `load` ledgers into it, and ask `state`, `who`, `first`, `history` and
+`world`; run a `Scenario`; `tracker.replay.replay` streams the changes. The
 `tracker` command is a thin layer over these functions. Names are imported on first use, so
 the command starts fast.
 """
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .entities import Entity
     from .errors import LedgerError, TrackerError
     from .loading import load
+    from .opening import open
     from .query import (
         FirstResult,
         HistoryEntry,
@@ -50,6 +52,7 @@ _HOMES = {
     "first": "query",
     "history": "query",
     "load": "loading",
+    "open": "opening",
     "state": "query",
     "who": "query",
     "world": "query",
@@ -74,6 +77,7 @@ __all__ = [
     "first",
     "history",
     "load",
+    "open",
     "state",
     "who",
     "world",

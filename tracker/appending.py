@@ -21,9 +21,11 @@ import attrs
 
 from . import projection, tables
 from .entities import Entity, iso_states, unknown_message
+from .entities import state as iso_state
 from .errors import TrackerError
 from .reducers import Dyad
 from .timeline import Record
+from .validation import body_problem, validate, validate_entity
 
 CHUNK = 5_000  # records written at a time within a load's transaction (bounds memory)
 MAX_REPORTED_IDS = 100_000  # ids an AppendReport lists (the count is always exact)
@@ -62,10 +64,8 @@ def append(
     block's ids are looked up in `events` with one query per 500 ids: nothing is written
     within a block, so each answer is what a lookup at that event would have found.
     """
-    from .ledger import Located
-
     with _tuned(conn), _fewer_collections():
-        _put_entities(conn, [e.item if isinstance(e, Located) else e for e in entities])
+        declare(conn, entities, now)
         known = _entity_ids(conn)
         old_head, previous = tables.head(conn)
         seq = old_head
@@ -211,12 +211,47 @@ def _insert(conn: sqlite3.Connection, records: Iterable[Record], previous: str) 
     return previous
 
 
-def _put_entities(conn: sqlite3.Connection, entities: Iterable[Entity]) -> None:
-    conn.executemany(
-        "INSERT INTO entities VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-        "name = excluded.name, kind = excluded.kind, aliases = excluded.aliases",
-        [(e.id, e.name, e.kind, json.dumps(list(e.aliases))) for e in entities],
-    )
+def declare(conn: sqlite3.Connection, items: Iterable[Any], now: str) -> int:
+    """Record entity declarations (Entity or ledger.Located) in the entity log; return how many
+    were new or changed. Declaring again what is stored adds nothing; declaring an entity that
+    exists (declared, or an ISO state) with another name, kind or aliases is refused unless the
+    declaration says `revise`, and then the change is kept in the log beside the old one.
+    """
+    from .ledger import Located
+
+    current = {e.id: e for e in _stored_entities(conn)}
+    rows: list[tuple[str, str, str, str, str]] = []
+    for item in items:
+        entity, fail = (
+            (item.item, item.error) if isinstance(item, Located) else (item, TrackerError)
+        )
+        try:
+            entity = validate_entity(entity)
+        except ValueError as error:
+            raise fail(str(error)) from None
+        old = current.get(entity.id) or iso_state(entity.id)
+        if old == entity:
+            continue
+        if old is not None and not entity.revise:
+            raise fail(
+                f"entity {entity.id} is already {_described(old)}; this declares it "
+                f"{_described(entity)}: to change it, declare it with revise = true"
+            )
+        current[entity.id] = entity
+        aliases = json.dumps(list(entity.aliases))
+        rows.append((entity.id, entity.name, entity.kind, aliases, entity.recorded or now))
+    tables.log_entities(conn, rows)
+    return len(rows)
+
+
+def _stored_entities(conn: sqlite3.Connection) -> Iterator[Entity]:
+    for i, n, k, a in conn.execute("SELECT id, name, kind, aliases FROM entities"):
+        yield Entity(i, n, k, tuple(json.loads(a)))
+
+
+def _described(entity: Entity) -> str:
+    aliases = f", aliases {', '.join(entity.aliases)}" if entity.aliases else ""
+    return f"{entity.name!r} ({entity.kind}{aliases})"
 
 
 def _entity_ids(conn: sqlite3.Connection) -> set[str]:
@@ -248,19 +283,23 @@ def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], E
     """
     from events import dumps, to_dict
 
-    from .ledger import Located
+    from .ledger import VALIDATED, Located
 
     block: list[_Pending] = []
     try:
         for item in islice(items, count):
             fail: Callable[[str], TrackerError] = TrackerError
-            if isinstance(item, Located):  # read by the ledger module: already validated
+            event = item
+            if isinstance(item, Located):
                 event, fail = item.item, item.error
-            else:
-                event = _validated(item)
+            if not (isinstance(item, Located) and item.checked is VALIDATED):
+                event = _validated(event, fail)  # Python, importers: as the ledger reader does
             stored = to_dict(event)
             recorded = stored.pop("recorded", None) or now
             body = dumps(stored)
+            problem = body_problem(stored, body)
+            if problem is not None:
+                raise fail(problem)
             block.append((event, fail, _content_id(body, stored), body, recorded))
     except Exception as error:  # raised by the caller, in its turn
         return block, error
@@ -278,11 +317,13 @@ def _content_id(body: str, stored: dict[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:24]
 
 
-def _validated(event: Any) -> Any:
-    """An event handed in directly, checked as a ledger's would be (dates, sources, dyad)."""
-    from .ledger import validate
+def _validated(event: Any, fail: Callable[[str], TrackerError]) -> Any:
+    """The event checked as a ledger's is (dates, sources, empty text), or `fail` naming why."""
+    from events import Envelope
 
+    if not isinstance(event, Envelope):
+        raise fail(f"not an event: {type(event).__name__}")
     try:
-        return validate(event)
+        return validate(event)  # type: ignore[arg-type]
     except ValueError as error:  # DateError included
-        raise TrackerError(f"{event.type}: {error}") from None
+        raise fail(f"{event.type}: {error}") from None

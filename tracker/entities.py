@@ -15,12 +15,19 @@ KINDS: tuple[str, ...] = ("state", "government", "organization", "group")
 
 @attrs.frozen
 class Entity:
-    """A country, government, organization or group that events can name."""
+    """A country, government, organization or group that events can name.
+
+    `revise` and `recorded` belong to a declaration, not to the entity (they take no part in
+    equality): a declaration that changes a stored entity must say `revise`, and `recorded` is
+    when the store learned it (stamped at append when absent).
+    """
 
     id: str
     name: str
     kind: Kind
     aliases: tuple[str, ...] = ()
+    revise: bool = attrs.field(default=False, kw_only=True, eq=False, repr=False)
+    recorded: str | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
 
 @functools.cache

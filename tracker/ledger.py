@@ -1,21 +1,26 @@
 """Ledger files: TOML for curated ledgers, JSON Lines for bulk. Reading validates everything.
 
-TOML: `[[entity]]` tables (`id`, `name`, `kind`, optional `aliases`) and `[[event]]` tables (the
-stored shape of an event: `type`, `actor`, `counterpart`, `on`, `sources`, ... ). JSON Lines:
-one event object per line, or `{"entity": {...}}` for an entity. Every problem is reported as
-`file:line: reason`.
+TOML: `[[entity]]` tables (`id`, `name`, `kind`, optional `aliases`, `revise`, `recorded`) and
+`[[event]]` tables (the stored shape of an event: `type`, `actor`, `counterpart`, `on`,
+`sources`, ... ). JSON Lines: one event object per line, or `{"entity": {...}}` for an entity.
+Every problem is reported as `file:line: reason`.
+
+Reading is bounded: the extension and the file type (a regular file, never a FIFO or a device)
+are checked before a byte is read, a TOML ledger is at most MAX_TOML bytes, and a JSON Lines
+line at most MAX_LINE bytes (the file itself is streamed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
-import json
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import orjson
@@ -23,22 +28,46 @@ import orjson
 from events import Event, EventFormatError, from_dict
 
 from . import dates
-from .entities import KINDS, Entity
+from .entities import Entity
 from .errors import LedgerError
+from .validation import MAX_LINE, MAX_TEXT, text_problem, validate, validate_entity
+
+__all__ = [
+    "MAX_LINE",
+    "MAX_TEXT",
+    "MAX_TOML",
+    "Ledger",
+    "Located",
+    "dump",
+    "entity",
+    "event",
+    "iter_jsonl",
+    "open_regular",
+    "read",
+    "validate",
+]
 
 _JSON_SPACE = " \t\r\n"  # what JSON counts as white space (str.strip() counts more)
-MAX_TEXT = 10_000  # characters in any one string of a ledger
-_ENTITY_KEYS = {"id", "name", "kind", "aliases"}
-_ENTITY_ID = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+MAX_TOML = 8 << 20  # bytes of a TOML ledger (read whole, about 200 MB of memory at most)
+_ENTITY_KEYS = {"id", "name", "kind", "aliases", "revise", "recorded"}
+_STREAMED = (".jsonl", ".ndjson")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a JSON string, escapes included
+VALIDATED = object()  # Located.checked of an event this module validated (see Located)
 
 
 @attrs.frozen
 class Located:
-    """Something read from a ledger, with the file and line it came from."""
+    """Something read from a ledger, with the file and line it came from.
+
+    `checked` is set by this module's reader alone, on events it has already validated, so
+    that the store's append does not validate them a second time (it still checks their
+    stored form).
+    """
 
     item: Any
     path: str
     line: int
+    checked: object = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def error(self, reason: str) -> LedgerError:
         """A LedgerError pointing at this item."""
@@ -57,10 +86,41 @@ def read(path: str | Path) -> Ledger:
     """Read and validate one ledger file (by extension: .toml, or .jsonl / .ndjson)."""
     path = Path(path)
     name = str(path)
+    if path.suffix in _STREAMED:
+        ledger = _split(iter_jsonl(path))
+    elif path.suffix == ".toml":
+        ledger = _read_toml(name, _toml_text(path, name))
+    else:
+        raise LedgerError(name, None, "unknown ledger format (use .toml or .jsonl)")
+    if not ledger.entities and not ledger.events:
+        raise LedgerError(name, None, "empty ledger: no [[entity]] or [[event]]")
+    return ledger
+
+
+def open_regular(path: str | Path, name: str | None = None) -> BinaryIO:
+    """Open a regular file for reading; a FIFO, a device or a folder is refused (opened without
+    blocking, then checked, so nothing waits on a pipe)."""
+    name = str(path) if name is None else name
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise LedgerError(name, None, f"cannot read: {error.strerror or error}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        from .storefile import describe
+
+        raise LedgerError(name, None, f"not a regular file ({describe(mode)})")
+    return os.fdopen(fd, "rb")
+
+
+def read_text(path: str | Path, name: str, limit: int) -> str:
+    """A whole UTF-8 file of at most `limit` bytes, its byte-order mark removed; refused with
+    the file and line if it is larger, not UTF-8 or holds a NUL."""
+    with open_regular(path, name) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise LedgerError(name, None, f"file larger than {limit >> 20} MiB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -69,20 +129,32 @@ def read(path: str | Path) -> Ledger:
     text = text.removeprefix("\ufeff")  # a byte-order mark is not content
     if "\x00" in text:
         raise LedgerError(name, text[: text.index("\x00")].count("\n") + 1, "NUL byte in text")
-    if path.suffix == ".toml":
-        ledger = _read_toml(name, text)
-    elif path.suffix in (".jsonl", ".ndjson"):
-        ledger = _read_jsonl(name, text)
-    else:
-        raise LedgerError(name, None, "unknown ledger format (use .toml or .jsonl)")
-    if not ledger.entities and not ledger.events:
-        raise LedgerError(name, None, "empty ledger: no [[entity]] or [[event]]")
-    return ledger
+    return text
 
 
-def _read_toml(name: str, text: str) -> Ledger:
+def _toml_text(path: Path, name: str) -> str:
     try:
-        doc = tomllib.loads(text)
+        return read_text(path, name, MAX_TOML)
+    except LedgerError as error:
+        if error.reason.startswith("file larger"):
+            raise LedgerError(
+                name, None, f"{error.reason}: a TOML ledger is read whole; use JSON Lines"
+            ) from None
+        raise
+
+
+def _split(items: Iterable[Located]) -> Ledger:
+    entities: list[Located] = []
+    events: list[Located] = []
+    for located in items:
+        (entities if isinstance(located.item, Entity) else events).append(located)
+    return Ledger(tuple(entities), tuple(events))
+
+
+def parse_toml(name: str, text: str) -> dict[str, Any]:
+    """Parse TOML text; a LedgerError names the line of a syntax error."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column \d+\)", str(error))
         reason = re.sub(r"\s*\(at line.*\)$", "", str(error)) or "invalid TOML"
@@ -91,6 +163,10 @@ def _read_toml(name: str, text: str) -> Ledger:
         ) from None
     except RecursionError:
         raise LedgerError(name, None, "invalid TOML: nested too deeply") from None
+
+
+def _read_toml(name: str, text: str) -> Ledger:
+    doc = parse_toml(name, text)
     unknown = set(doc) - {"entity", "event"}
     if unknown:
         raise LedgerError(name, None, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
@@ -99,7 +175,7 @@ def _read_toml(name: str, text: str) -> Ledger:
     events = _tables(name, doc.get("event", []), lines, "event")
     return Ledger(
         tuple(attrs.evolve(e, item=entity(e)) for e in entities),
-        tuple(attrs.evolve(e, item=event(e)) for e in events),
+        tuple(attrs.evolve(e, item=event(e), checked=VALIDATED) for e in events),
     )
 
 
@@ -111,15 +187,7 @@ def _tables(name: str, tables: Any, lines: list[str], key: str) -> list[Located]
     return [Located(table, name, line) for table, line in zip(tables, starts, strict=True)]
 
 
-def _read_jsonl(name: str, text: str) -> Ledger:
-    entities: list[Located] = []
-    events: list[Located] = []
-    for located in _jsonl(name, enumerate(text.split("\n"), 1)):
-        (entities if isinstance(located.item, Entity) else events).append(located)
-    return Ledger(tuple(entities), tuple(events))
-
-
-def _jsonl(name: str, lines: Iterable[tuple[int, str]]) -> Iterator[Located]:
+def _jsonl(name: str, lines: Iterable[tuple[int, str]], only_entities: bool) -> Iterator[Located]:
     for number, line in lines:
         if not line.strip(_JSON_SPACE):
             continue
@@ -130,26 +198,63 @@ def _jsonl(name: str, lines: Iterable[tuple[int, str]]) -> Iterator[Located]:
             near = line[error.pos : error.pos + 12].strip()
             where = f" at column {error.pos + 1}" + (f" (near {near!r})" if near else "")
             raise LedgerError(name, number, f"invalid JSON{where}: {reason}") from None
+        _no_duplicate_keys(name, number, line, obj)
         if isinstance(obj, dict) and len(obj) == 1 and "entity" in obj:
             yield Located(entity(Located(obj["entity"], name, number)), name, number)
-        else:
+        elif not only_entities:
             short = len(line) <= MAX_TEXT and "\\u0000" not in line and "\x00" not in line
             item = event(Located(obj, name, number), short=short, from_json=True)
-            yield Located(item, name, number)
+            yield Located(item, name, number, checked=VALIDATED)
 
 
-def _check_text(located: Located, value: Any, where: str = "") -> None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise located.error(f"NUL character at {where or 'top level'}")
-        if len(value) > MAX_TEXT:
-            raise located.error(f"text longer than {MAX_TEXT} characters at {where or 'top level'}")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_text(located, item, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_text(located, item, f"{where}[{i}]")
+def _no_duplicate_keys(name: str, number: int, line: str, obj: Any) -> None:
+    """Refuse an object that names a key twice (orjson keeps the last one without a word).
+
+    Outside strings, JSON has one colon per object member, so the line's colons, less those
+    inside its keys and strings, number the members written: more than the members read means
+    a key was repeated. (A line with \\u escapes, which could spell a colon, has its strings
+    cut out of it instead.)
+    """
+    members = inside = 0
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            members += len(item)
+            for key, value in item.items():
+                inside += key.count(":")
+                if isinstance(value, str):
+                    inside += value.count(":")
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            for value in item:
+                if isinstance(value, str):
+                    inside += value.count(":")
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    escaped = "\\u" in line
+    written = _STRING.sub("", line).count(":") if escaped else line.count(":") - inside
+    if written == members:
+        return
+    import json
+
+    def pairs(found: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in found]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise LedgerError(name, number, f"duplicate key {key!r} in a JSON object")
+        return dict(found)
+
+    with contextlib.suppress(RecursionError):  # nested past Python's limit: say it plainly
+        json.loads(line, object_pairs_hook=pairs)
+    raise LedgerError(name, number, "duplicate key in a JSON object")
+
+
+def _check_text(located: Located, value: Any) -> None:
+    problem = text_problem(value)
+    if problem is not None:
+        raise located.error(problem)
 
 
 def entity(located: Located) -> Entity:
@@ -160,20 +265,34 @@ def entity(located: Located) -> Entity:
     _check_text(located, raw)
     unknown = set(raw) - _ENTITY_KEYS
     if unknown:
-        raise located.error(f"entity: unknown key(s): {', '.join(sorted(unknown))}")
+        raise located.error(f"entity: unknown key(s): {', '.join(sorted(map(str, unknown)))}")
     for key in ("id", "name", "kind"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise located.error(f"entity: {key!r} is required and must be text")
-    if not _ENTITY_ID.fullmatch(raw["id"]):
-        raise located.error(f"entity: id {raw['id']!r} must be uppercase letters, digits and _")
-    if raw["kind"] not in KINDS:
-        raise located.error(
-            f"entity {raw['id']}: kind {raw['kind']!r} is not one of {', '.join(KINDS)}"
-        )
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise located.error(f"entity {raw['id']}: aliases must be a list of text")
-    return Entity(raw["id"], raw["name"], raw["kind"], tuple(aliases))
+    revise = raw.get("revise", False)
+    if not isinstance(revise, bool):
+        raise located.error(f"entity {raw['id']}: revise must be true or false")
+    recorded = raw.get("recorded")
+    if recorded is not None and not isinstance(recorded, (str, dt.date)):
+        raise located.error(f"entity {raw['id']}: recorded must be a timestamp")
+    if isinstance(recorded, dt.date):
+        recorded = dates.timestamp(recorded)
+    try:
+        return validate_entity(
+            Entity(
+                raw["id"],
+                raw["name"],
+                raw["kind"],
+                tuple(aliases),
+                revise=revise,
+                recorded=recorded,
+            )
+        )
+    except ValueError as error:  # DateError included
+        raise located.error(str(error)) from None
 
 
 def event(
@@ -188,42 +307,18 @@ def event(
     if not isinstance(raw, Mapping):
         raise located.error("an event must be a table or an object")
     if not short:
-        try:
-            _check_text(located, raw)
-        except RecursionError:
-            raise located.error("nested too deeply") from None
+        _check_text(located, raw)
     body = raw if from_json else _plain_dates(located, raw)
     try:
         parsed = from_dict(body)
     except EventFormatError as error:
         raise located.error(str(error)) from None
+    except RecursionError:  # cattrs, on values nested past Python's limit
+        raise located.error("nested too deeply") from None
     try:
         return validate(parsed, hypothetical=hypothetical)
     except (ValueError, dates.DateError) as error:
         raise located.error(f"{parsed.type}: {error}") from None
-
-
-def validate(event: Event, *, hypothetical: bool = False) -> Event:
-    """Check what the event classes cannot: dates, sources, transaction time; normalize them."""
-    window = dates.parse(event.on)
-    if event.actor == event.counterpart:
-        raise ValueError(f"actor and counterpart are both {event.actor}")
-    if event.hypothetical and not hypothetical:
-        raise ValueError("hypothetical events belong in scenario files, not ledgers")
-    if not event.sources and not hypothetical:
-        raise ValueError("at least one source is required")
-    for source in event.sources:
-        if not source.title.strip() or not source.publisher.strip():
-            raise ValueError("a source needs a title and a publisher")
-        dates.parse(source.date)
-    recorded = None if event.recorded is None else _timestamp(event.recorded)
-    if window.text != event.on or recorded != event.recorded:
-        event = attrs.evolve(event, on=window.text, recorded=recorded)
-    return event
-
-
-# dates.timestamp, remembered: a ledger's events share transaction times (errors are not kept).
-_timestamp = functools.lru_cache(maxsize=1 << 16)(dates.timestamp)
 
 
 def _plain_dates(located: Located, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,24 +346,23 @@ def _plain_dates(located: Located, raw: Mapping[str, Any]) -> dict[str, Any]:
 def iter_jsonl(path: str | Path, *, only_entities: bool = False) -> Iterator[Located]:
     """Stream validated items from a JSON Lines file, without holding the file in memory.
 
-    With `only_entities`, read just the entity lines (a quick first pass over a big file).
+    With `only_entities`, read just the entity lines (a quick first pass over a big file:
+    a line is parsed only if it could be an entity line, even one whose key is escaped).
     """
     name = str(path)
 
     def lines() -> Iterator[tuple[int, str]]:
         empty = True
-        try:
-            handle = open(path, "rb")  # noqa: SIM115 - closed below, errors reported as ours
-        except OSError as error:
-            raise LedgerError(name, None, f"cannot read: {error.strerror or error}") from None
-        with handle:
-            for number, data in enumerate(handle, 1):
+        with open_regular(path, name) as handle:
+            for number, data in enumerate(_capped_lines(handle, name), 1):
                 if number == 1:
                     data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not content
                 if empty and data.strip(b" \t\r\n"):
                     empty = False
-                if only_entities and b'"entity"' not in data:
+                if only_entities and b'"entity"' not in data and b"\\" not in data:
                     continue
+                if b"\x00" in data:
+                    raise LedgerError(name, number, "NUL byte in text")
                 try:
                     yield number, data.decode("utf-8")
                 except UnicodeDecodeError:
@@ -276,47 +370,26 @@ def iter_jsonl(path: str | Path, *, only_entities: bool = False) -> Iterator[Loc
         if empty:
             raise LedgerError(name, None, "empty ledger: no entities or events")
 
-    found = _jsonl(name, lines())
-    if only_entities:
-        return (item for item in found if isinstance(item.item, Entity))
-    return found
+    return _jsonl(name, lines(), only_entities)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    # A JSON string is a TOML basic string, once DEL (which TOML forbids raw) is escaped too.
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_table(name: str, body: Mapping[str, Any]) -> list[str]:
-    lines = [f"[[{name}]]"]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in body.items() if k != "sources"]
-    for source in body.get("sources", []):
-        lines.append(f"[[{name}.sources]]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in source.items()]
-    return lines
+def _capped_lines(handle: BinaryIO, name: str) -> Iterator[bytes]:
+    """The file's lines, each at most MAX_LINE bytes (a longer one is refused, not read)."""
+    number = 0
+    while True:
+        data = handle.readline(MAX_LINE + 1)
+        if not data:
+            return
+        number += 1
+        if len(data) > MAX_LINE and not data.endswith(b"\n"):
+            raise LedgerError(
+                name, number, f"line longer than {MAX_LINE >> 20} MiB (one event a line)"
+            )
+        yield data
 
 
 def dump(entities: Iterable[Entity], records: Iterable[Any], fmt: str = "jsonl") -> str:
     """A ledger (JSON Lines or TOML) holding the entities and the records' events as stored."""
-    from events import to_dict
+    from .exporting import ledger_lines
 
-    items: list[tuple[str, dict[str, Any]]] = [
-        ("entity", {"id": e.id, "name": e.name, "kind": e.kind, "aliases": list(e.aliases)})
-        for e in entities
-    ]
-    for record in records:
-        body = to_dict(record.event)
-        body["recorded"] = record.recorded
-        items.append(("event", {"type": body.pop("type"), **body}))
-    if fmt == "jsonl":
-        return "".join(
-            json.dumps({"entity": body} if kind == "entity" else body, ensure_ascii=False) + "\n"
-            for kind, body in items
-        )
-    return "\n".join("\n".join(_toml_table(kind, body)) + "\n" for kind, body in items)
+    return "".join(ledger_lines(entities, records, fmt))

@@ -8,16 +8,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .entities import Entity
-from .ledger import Located, iter_jsonl, read
+from .errors import LedgerError
+from .ledger import Located, iter_jsonl, open_regular, read
 from .store import AppendReport, Store
 
 _STREAMED = (".jsonl", ".ndjson")
+_FORMATS = (".toml", *_STREAMED)
+PROGRESS_FROM = 5000  # work items below which no bar is drawn
+
+
+def showing_progress(quiet: bool = False) -> bool:
+    """Whether a progress bar would be drawn (stderr is a terminal, and not quiet)."""
+    return not quiet and sys.stderr.isatty()
 
 
 @contextmanager
 def progress_bar(total: int, label: str, quiet: bool = False) -> Iterator[Callable[[int], None]]:
     """A tick(n) function drawing a bar on a terminal's stderr; silent otherwise or if quiet."""
-    if quiet or total < 5000 or not sys.stderr.isatty():
+    if total < PROGRESS_FROM or not showing_progress(quiet):
         yield lambda _: None
         return
     import click
@@ -26,21 +34,34 @@ def progress_bar(total: int, label: str, quiet: bool = False) -> Iterator[Callab
         yield bar.update
 
 
-def load(store: Store, paths: Sequence[Path], *, quiet: bool = False) -> AppendReport:
-    """Validate every file and append all their events in one transaction (all or nothing).
+def check_paths(paths: Sequence[Path]) -> None:
+    """Refuse, before anything is read or written, a path that cannot be a ledger: an unknown
+    extension, a missing file, a folder, a FIFO or a device."""
+    for path in paths:
+        if Path(path).suffix not in _FORMATS:
+            raise LedgerError(str(path), None, "unknown ledger format (use .toml or .jsonl)")
+        open_regular(path).close()
+
+
+def ledger_items(
+    paths: Sequence[Path], count: bool = False
+) -> tuple[list[Located], Iterator[Located], int]:
+    """The entity declarations of every file, their events (a stream), and with `count` how
+    many lines or events there are (for a progress bar; 0 without).
 
     TOML ledgers are read whole; JSON Lines ledgers are streamed (their entity lines are read
-    first, in a quick pass), so a load's memory does not grow with the file.
+    first, in a quick pass), so memory does not grow with the file.
     """
+    check_paths(paths)
     entities: list[Located] = []
     small: list[Located] = []
     streamed: list[Path] = []
     total = 0
     for path in paths:
         if Path(path).suffix in _STREAMED:
-            entities.extend(_entity_lines(path))
+            entities.extend(iter_jsonl(path, only_entities=True))
             streamed.append(path)
-            total += _count_lines(path)
+            total += _count_lines(path) if count else 0
         else:
             ledger = read(path)
             entities.extend(ledger.entities)
@@ -52,15 +73,20 @@ def load(store: Store, paths: Sequence[Path], *, quiet: bool = False) -> AppendR
         for path in streamed:
             yield from (e for e in iter_jsonl(path) if not isinstance(e.item, Entity))
 
+    return entities, events(), total
+
+
+def load(store: Store, paths: Sequence[Path], *, quiet: bool = False) -> AppendReport:
+    """Validate every file and append all their events in one transaction (all or nothing)."""
+    entities, events, total = ledger_items(paths, count=showing_progress(quiet))
     with progress_bar(total, "loading", quiet) as tick:
-        return store.append(events(), entities, progress=tick)
-
-
-def _entity_lines(path: Path) -> list[Located]:
-    """The entity lines of a JSON Lines ledger (an empty or unreadable file raises here)."""
-    return list(iter_jsonl(path, only_entities=True))
+        return store.append(events, entities, progress=tick)
 
 
 def _count_lines(path: Path) -> int:
-    with open(path, "rb") as handle:
-        return sum(1 for _ in handle)
+    """The lines of a file, counted a block at a time (memory stays flat on any file)."""
+    lines = 0
+    with open_regular(path) as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+    return lines

@@ -20,15 +20,19 @@ from .entities import iso_states, unknown_message
 from .errors import TrackerError
 from .reducers import (
     DIMENSIONS,
+    INITIAL,
     VALUES,
     Answer,
     Dyad,
     Value,
+    diff,
+    effects_on,
     encode,
+    evolve,
     matches,
 )
 from .store import Store
-from .timeline import Record, at, changes, effective, intervals, retracted_ids
+from .timeline import Record, at, effective, intervals, retracted_ids
 
 _TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -305,21 +309,30 @@ def history(
 
     Withdrawn events stay in the history, marked with the id that withdrew them.
     """
+    return list(iter_history(store, actor, counterpart, known_at))
+
+
+def iter_history(
+    store: Store, actor: str, counterpart: str, known_at: str | None = None
+) -> Iterator[HistoryEntry]:
+    """`history`, streamed: one event at a time from the store's cursor, so a dyad of any size
+    takes the memory of one event (and of its withdrawals, read first)."""
     dyad = (check_entity(store, actor), check_entity(store, counterpart))
     known = None if known_at is None else dates.timestamp(known_at)
-    records = [r for r in store.records(dyad) if known is None or r.recorded <= known]
-    withdrawn = retracted_ids(records)
-    by = _withdrawn_by(records, withdrawn)
-    standing = effective(records)
-    made: dict[str, list[tuple[str, Value, Value]]] = {}
-    for change in changes(standing, dyad):
-        made.setdefault(change.record.id, []).append(
-            (change.dimension, change.before, change.after)
-        )
-    return [
-        HistoryEntry(r, tuple(made.get(r.id, ())), by.get(r.id))
-        for r in sorted(records, key=lambda r: r.key)
-    ]
+    withdrawing = [r for r in store.records(dyad, ()) if known is None or r.recorded <= known]
+    withdrawn = retracted_ids(withdrawing)
+    by = _withdrawn_by(withdrawing, withdrawn)
+    state = INITIAL
+    for record in store.in_replay_order(dyad):
+        if known is not None and record.recorded > known:
+            continue
+        made: tuple[tuple[str, Value, Value], ...] = ()
+        step = () if record.id in withdrawn else effects_on(record, dyad)
+        if step:
+            new = evolve(state, step, record.id, record.on)
+            made = tuple(diff(state, new))
+            state = new
+        yield HistoryEntry(record, made, by.get(record.id))
 
 
 def _withdrawn_by(records: Iterable[Record], withdrawn: set[str]) -> dict[str, str]:

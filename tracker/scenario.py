@@ -26,7 +26,7 @@ and once without its changes, and reports what differs on each date asked.
 
 from __future__ import annotations
 
-import tomllib
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from .query import _answers_json, check_entity
 from .reducers import DIMENSIONS, Answer, Dyad, effects_on, movers
 from .store import Store
 from .timeline import Record, at, effective
+from .validation import blank, text_problem
 
 _KEYS = {"name", "description", "known_at", "base", "compare_on", "add", "retract"}
 _MATCH_KEYS = {"id", "type", "actor", "counterpart", "on"}
@@ -136,7 +137,7 @@ class Scenario:
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
         """Read a scenario file (and the scenarios it builds on); errors name file and line."""
-        return _read(Path(path), ())
+        return _read(Path(path))
 
     def records(self, after_seq: int) -> list[Record]:
         """The added events as records numbered after the store's last `seq`."""
@@ -247,36 +248,67 @@ def _same_window(on: str, record: Record) -> bool:
     return (window.earliest, window.latest) == (record.earliest, record.latest)
 
 
-def _read(path: Path, seen: tuple[Path, ...]) -> Scenario:
-    name = str(path)
-    resolved = path.resolve()
-    if resolved in seen:
-        raise LedgerError(name, None, "scenario 'base' chain loops back to this file")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise LedgerError(name, None, f"cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise LedgerError(name, None, "not UTF-8 text") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise LedgerError(name, None, f"invalid TOML: {error}") from None
-    unknown = set(doc) - _KEYS
-    if unknown:
-        raise LedgerError(name, None, f"unknown key(s): {', '.join(sorted(unknown))}")
-    if not isinstance(doc.get("name"), str) or not doc["name"].strip():
-        raise LedgerError(name, None, "a scenario needs a 'name'")
-    lines = text.split("\n")
-    base = Scenario(name=doc["name"])
-    if "base" in doc:
-        if not isinstance(doc["base"], str):
-            raise LedgerError(name, None, "'base' is the path of another scenario file")
-        folder = path.parent.resolve()
+MAX_BASES = 32  # scenarios in one chain of `base`
+
+
+def _read(path: Path) -> Scenario:
+    """Read a scenario and the chain of scenarios it builds on (iteratively: a chain of any
+    length is refused cleanly), then build it from the innermost base outward."""
+    chain: list[tuple[str, dict[str, Any], list[str]]] = []
+    seen: set[Path] = set()
+    current = path
+    while True:
+        name = str(current)
+        resolved = current.resolve()
+        if resolved in seen:
+            raise LedgerError(name, None, "scenario 'base' chain loops back to this file")
+        if len(chain) == MAX_BASES:
+            raise LedgerError(
+                str(path), None, f"more than {MAX_BASES} scenarios in its 'base' chain"
+            )
+        seen.add(resolved)
+        text = ledger.read_text(current, name, ledger.MAX_TOML)
+        doc = ledger.parse_toml(name, text)
+        _check_keys(name, doc)
+        chain.append((name, doc, text.split("\n")))
+        if "base" not in doc:
+            break
+        folder = current.parent.resolve()
         target = (folder / doc["base"]).resolve()
         if not target.is_relative_to(folder):
             raise LedgerError(name, None, f"'base' must be a scenario in {folder}, not {target}")
-        base = _read(target, (*seen, resolved))
+        current = target
+    scenario: Scenario | None = None
+    for name, doc, lines in reversed(chain):
+        scenario = _built(name, doc, lines, scenario or Scenario(name=doc["name"]))
+    assert scenario is not None
+    return scenario
+
+
+def _check_keys(name: str, doc: dict[str, Any]) -> None:
+    """Refuse unknown keys and values of the wrong type, naming the file."""
+    unknown = set(doc) - _KEYS
+    if unknown:
+        raise LedgerError(name, None, f"unknown key(s): {', '.join(sorted(unknown))}")
+    if not isinstance(doc.get("name"), str) or blank(doc["name"]):
+        raise LedgerError(name, None, "a scenario needs a 'name'")
+    if "description" in doc and not isinstance(doc["description"], str):
+        raise LedgerError(name, None, "'description' must be text")
+    if "base" in doc and not isinstance(doc["base"], str):
+        raise LedgerError(name, None, "'base' is the path of another scenario file")
+    if "known_at" in doc and not isinstance(doc["known_at"], (str, dt.date)):
+        raise LedgerError(name, None, "'known_at' must be a day or a timestamp")
+    compare = doc.get("compare_on", [])
+    if not isinstance(compare, list) or not all(
+        isinstance(d, (str, dt.date)) and not isinstance(d, dt.datetime) for d in compare
+    ):
+        raise LedgerError(name, None, "'compare_on' must be a list of days, YYYY-MM-DD")
+    problem = text_problem(doc)
+    if problem is not None:
+        raise LedgerError(name, None, problem)
+
+
+def _built(name: str, doc: dict[str, Any], lines: list[str], base: Scenario) -> Scenario:
     adds = [_add(item) for item in ledger._tables(name, doc.get("add", []), lines, "add")]
     retracts = [
         _retract(item) for item in ledger._tables(name, doc.get("retract", []), lines, "retract")
@@ -289,7 +321,7 @@ def _read(path: Path, seen: tuple[Path, ...]) -> Scenario:
         raise LedgerError(name, None, str(error)) from None
     return Scenario(
         name=doc["name"],
-        description=str(doc.get("description", "")),
+        description=doc.get("description", ""),
         known_at=known_at,
         adds=(*base.adds, *adds),
         retracts=(*base.retracts, *retracts),

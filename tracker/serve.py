@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import sqlite3
 import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +111,24 @@ TABLES: dict[str, dict[str, Any]] = {
             "hash": "SHA-256 over this row and the previous row's hash.",
         },
     },
+    "entity_log": {
+        "description": (
+            "Every declaration of an entity, in order, never updated or deleted; a later one "
+            "that changes an entity (revise = true) stands beside the old one. Hash-chained."
+        ),
+        "columns": {
+            "seq": "Position in the log, gapless.",
+            "id": "Entity id.",
+            "name": "Name, as declared.",
+            "kind": "state, government, organization or group.",
+            "aliases": "Other names (JSON list).",
+            "recorded": "When the tracker learned the declaration (UTC).",
+            "hash": "SHA-256 over this row and the previous row's hash.",
+        },
+    },
     "entities": {
-        "description": "Declared entities that are not ISO states: governments, groups, "
-        "organizations.",
+        "description": "Declared entities that are not ISO states (governments, groups, "
+        "organizations), each as last declared in entity_log.",
         "columns": {
             "id": "Entity id, as events name it.",
             "name": "Name.",
@@ -170,15 +187,62 @@ def metadata(database: str) -> dict[str, Any]:
     }
 
 
-def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run Datasette on the store until interrupted."""
+# Bounds on one query, set on every connection Datasette opens (its own time limit stays, 1 s).
+LIMITS = {
+    "SQLITE_LIMIT_LENGTH": 1_000_000,  # bytes in one value: randomblob(1e9) fails at once
+    "SQLITE_LIMIT_SQL_LENGTH": 100_000,  # characters of SQL text
+    "SQLITE_LIMIT_COLUMN": 100,  # columns in a result (every table here has at most 13)
+    "SQLITE_LIMIT_LIKE_PATTERN_LENGTH": 1_000,
+}
+HEAP_LIMIT = 256 << 20  # bytes SQLite may hold in the whole server (PRAGMA hard_heap_limit)
+SETTINGS = {"sql_time_limit_ms": 1000, "max_returned_rows": 1000, "num_sql_threads": 2}
+
+
+def limit(conn: sqlite3.Connection) -> None:
+    """Bound what one query on `conn` can build: the size of a value and of the SQL, the
+    columns of a result, and the memory of SQLite in the whole process."""
+    for name, value in LIMITS.items():
+        conn.setlimit(getattr(sqlite3, name), value)
+    conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}")
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (RLIMIT_AS): past it an allocation fails, so a query
+    that builds too much fails alone (an error page) and the server goes on."""
+    import resource
+
+    wanted = megabytes << 20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+def serve(
+    path: str | Path, host: str = "127.0.0.1", port: int = 8001, max_memory: int | None = None
+) -> None:
+    """Run Datasette on the store until interrupted; with `max_memory` (MB), cap the whole
+    process's memory first (see limit_memory)."""
     try:  # datasette has no type information: its command is used as Any
         cli: Any = importlib.import_module("datasette.cli").cli
+        datasette: Any = importlib.import_module("datasette")
+        plugins: Any = importlib.import_module("datasette.plugins")
     except ModuleNotFoundError:
         raise TrackerError("tracker serve needs Datasette: pip install -e '.[web]'") from None
+    if plugins.pm.get_plugin(_PLUGIN) is None:  # every connection Datasette opens is limited
+        plugin = types.ModuleType(_PLUGIN, "Limits on each query of tracker serve.")
+        plugin.prepare_connection = datasette.hookimpl(lambda conn: limit(conn))  # type: ignore[attr-defined]
+        plugins.pm.register(plugin, name=_PLUGIN)
     path = Path(path)
+    if max_memory is not None:
+        limit_memory(max_memory)
     with tempfile.TemporaryDirectory(prefix="tracker-serve-") as folder:
         meta = Path(folder) / "metadata.json"
         meta.write_text(json.dumps(metadata(path.stem), indent=2), encoding="utf-8")
         args = ["serve", str(path), "--host", host, "--port", str(port), "--metadata", str(meta)]
+        for name, value in SETTINGS.items():
+            args += ["--setting", name, str(value)]
         cli.main(args, prog_name="datasette", standalone_mode=False)
+
+
+_PLUGIN = "tracker_limits"

@@ -23,20 +23,23 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from . import projection, tables
+from . import projection, storefile, tables
 from .appending import AppendReport, Progress
 from .entities import Entity, iso_states
 from .errors import TrackerError
-from .reducers import MIRROR_RULES, Dyad
+from .reducers import Dyad
 from .tables import COLUMNS
 from .timeline import Record
 
 if TYPE_CHECKING:
-    from .verify import Problem
+    from .verify import Head, Problem
 
-__all__ = ["AppendReport", "Store", "utc_now"]
+__all__ = ["AppendReport", "Seeder", "Store", "utc_now"]
 
 Clock = Callable[[], str]
+# Seeds a store inside the transaction that creates it, given the connection and the time;
+# returns what it seeded, in words (kept in `meta` as `seeded`).
+Seeder = Callable[[sqlite3.Connection, str], str]
 
 
 def utc_now() -> str:
@@ -45,23 +48,46 @@ def utc_now() -> str:
 
 
 class Store:
-    """An event store in one SQLite file."""
+    """An event store in one SQLite file.
 
-    def __init__(self, path: str | Path, *, clock: Clock = utc_now, timeout: float = 60.0) -> None:
+    Opening never writes to a file that is not a store of ours (storefile.inspect looks first,
+    read-only). A new store is created, and seeded by `seed` if given, in one transaction under
+    the write lock, so any number of processes may race to create it: one does, the others
+    find it made. With `create=False` a missing or empty file is refused instead.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = utc_now,
+        timeout: float = 60.0,
+        create: bool = True,
+        seed: Seeder | None = None,
+    ) -> None:
         self.path = str(path)
         self.clock = clock
+        self.created: str | None = None  # what opening created: None, or what it seeded
         self._known: set[str] = set()  # entity ids found to be known (see known_entity)
+        kind = storefile.inspect(self.path)
+        if kind != "ours" and not create:
+            what = "does not exist" if kind == "missing" else "is empty"
+            raise TrackerError(f"{self.path}: no tracker store here yet (the file {what})")
         self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        if self._version() != tables.SCHEMA_VERSION:
-            self._create()
-        if self._meta("derived") != projection.VERSION:
-            self._upgrade_derived()
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            if kind != "ours" or not self._ready(seed):
+                self._settle(seed)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        """Close the connection."""
-        self.conn.close()
+        """Close the connection; using the store afterwards raises TrackerError."""
+        if not isinstance(self.conn, _Closed):
+            self.conn.close()
+            self.conn = _Closed(self.path)  # type: ignore[assignment]
 
     def __enter__(self) -> Store:
         return self
@@ -71,29 +97,68 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------
 
-    def _version(self) -> str | None:
-        try:
-            return tables.meta(self.conn, "schema")
-        except sqlite3.OperationalError:
-            return None
-
     def _meta(self, key: str) -> str | None:
         return tables.meta(self.conn, key)
 
-    def _upgrade_derived(self) -> None:
-        """Recreate the derived tables in the current layout and refill them from `events`
-        (a store written by an earlier version; once)."""
-        with self.transaction() as conn:
-            if self._meta("derived") == projection.VERSION:
-                return  # another process did it while this one waited for the lock
-            for table in projection.TABLES:
-                conn.execute(f"DROP TABLE IF EXISTS {table}")
-            tables.create_derived(conn)
-            self._refill(conn)
+    @property
+    def seeded(self) -> str | None:
+        """What the store was seeded with when it was created ("" if created empty on
+        purpose; None for a store made before this was recorded)."""
+        return self._meta("seeded")
 
-    def _create(self) -> None:
+    def _ready(self, seed: Seeder | None) -> bool:
+        """Whether a store of ours needs nothing done before use (read without the lock)."""
+        try:
+            found = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError:
+            return False
+        unseeded = "seeded" not in found and seed is not None and self._empty()
+        return (
+            found.get("schema") == tables.SCHEMA_VERSION
+            and found.get("derived") == projection.VERSION
+            and not unseeded
+        )
+
+    def _empty(self) -> bool:
+        """No event and no entity stored (an interrupted first use, before seeding was kept
+        in the same transaction as the creation)."""
+        query = "SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM entities)"
+        return not self.conn.execute(query).fetchone()[0]
+
+    def _settle(self, seed: Seeder | None) -> None:
+        """Create, upgrade or finish seeding the store, under the write lock (whatever another
+        process did while this one waited is seen here, inside the transaction)."""
         with self.transaction() as conn:
-            tables.create(conn)
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            if not names:
+                tables.create(conn)
+                self._seed(conn, seed)
+                return
+            version = tables.meta(conn, "schema") if "meta" in names else None
+            if version is None or not {"events", "entities"} <= names:
+                raise TrackerError(f"{self.path}: not a tracker store; it was left untouched")
+            if version == "1":
+                tables.upgrade(conn, self.clock())
+            elif version != tables.SCHEMA_VERSION:
+                raise TrackerError(
+                    f"{self.path}: written by a newer version of the tracker (store schema "
+                    f"{version}, this version reads {tables.SCHEMA_VERSION}); upgrade the tracker"
+                )
+            if tables.meta(conn, "derived") != projection.VERSION:
+                # a store written by an earlier version: its derived tables are laid out anew
+                for table in projection.TABLES:
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                tables.create_derived(conn)
+                self._refill(conn)
+            if tables.meta(conn, "seeded") is None and seed is not None and self._empty():
+                self._seed(conn, seed)
+
+    def _seed(self, conn: sqlite3.Connection, seed: Seeder | None) -> None:
+        """Seed a new store inside its creating transaction and record with what."""
+        what = "" if seed is None else seed(conn, self.clock())
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('seeded', ?)", (what,))
+        if seed is not None:
+            self.created = what
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -148,13 +213,23 @@ class Store:
         """
         return tables.records(self.conn, dyad, types)
 
+    def in_replay_order(self, dyad: Dyad) -> Iterator[Record]:
+        """Every stored event that touches `dyad`, in replay order, streamed from the cursor
+        (SQLite sorts on disk past its cache: memory stays flat on a dyad of any size)."""
+        return self._streamed(tables.in_replay_order(self.conn, dyad))
+
     def scan(self, after: int = 0) -> Iterator[Record]:
         """Every stored event after `seq`, in `seq` order, streamed from the cursor."""
         rows = self.conn.execute(
             f"SELECT {COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (after,)
         )
-        for row in rows:
-            yield Record(*row)
+        return self._streamed(Record(*row) for row in rows)
+
+    def _streamed(self, records: Iterator[Record]) -> Iterator[Record]:
+        try:
+            yield from records
+        except sqlite3.ProgrammingError:  # the store was closed while this was read
+            raise TrackerError(f"the store {self.path} was closed while it was read") from None
 
     def count(self) -> int:
         """How many events are stored."""
@@ -163,6 +238,10 @@ class Store:
     def head(self) -> tuple[int, str]:
         """The last `seq` and its chain hash (0 and the genesis hash when empty)."""
         return tables.head(self.conn)
+
+    def entity_head(self) -> tuple[int, str]:
+        """The last entity declaration's `seq` in the entity log and its chain hash."""
+        return tables.entity_head(self.conn)
 
     def resolve(self, prefix: str) -> str:
         """The full id of the one event whose id starts with `prefix`."""
@@ -203,6 +282,16 @@ class Store:
         rows = self.conn.execute("SELECT id, name, kind, aliases FROM entities ORDER BY id")
         return [Entity(i, n, k, tuple(json.loads(a))) for i, n, k, a in rows]
 
+    def declarations(self) -> Iterator[Entity]:
+        """Every declaration of an entity, in the order recorded (revisions marked `revise`)."""
+        seen: set[str] = set()
+        rows = self.conn.execute(
+            "SELECT id, name, kind, aliases, recorded FROM entity_log ORDER BY seq"
+        )
+        for i, n, k, a, recorded in rows:
+            yield Entity(i, n, k, tuple(json.loads(a)), revise=i in seen, recorded=recorded)
+            seen.add(i)
+
     def dyads_toward(self, counterpart: str) -> list[str]:
         """The actors of every dyad toward `counterpart` that some event touches."""
         rows = self.conn.execute(
@@ -241,23 +330,7 @@ class Store:
     def _refill(self, conn: sqlite3.Connection, progress: Progress | None = None) -> int:
         """Fill the empty derived tables from `events`: the dyads in SQL, then one dyad's
         events at a time folded into intervals."""
-        # every event moves its own dyad, symmetric and envoy events the mirror one too
-        # (as reducers.dyads_of says), and a withdrawal those of the events it withdraws
-        columns = "seq, type, withdraws IS NOT NULL FROM events"
-        conn.execute(f"INSERT INTO dyad_events SELECT actor, counterpart, {columns}")
-        mirrored = sorted(MIRROR_RULES)
-        marks = ", ".join("?" * len(mirrored))
-        conn.execute(
-            f"INSERT OR IGNORE INTO dyad_events SELECT counterpart, actor, {columns} "
-            f"WHERE type IN ({marks})",
-            mirrored,
-        )
-        withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
-        for row in withdrawals.fetchall():
-            record = Record(*row)
-            projection.index(
-                conn, [(a, c, record.seq, record.type, True) for a, c in self.reach(record)]
-            )
+        tables.fill_dyad_index(conn)
         done = 0
 
         def counted() -> Iterator[tuple[Dyad, list[Record]]]:
@@ -272,11 +345,17 @@ class Store:
         projection.refresh(conn, counted(), _Everything())
         return self.count()
 
-    def verify(self) -> list[Problem]:
-        """Check the chain, the ids, the derived columns and the triggers; empty when all hold."""
+    def verify(
+        self, expect: Head | None = None, *, progress: Progress | None = None
+    ) -> list[Problem]:
+        """Check everything the store holds (verify.py says what); empty when all holds.
+
+        With `expect` (a head an earlier `verify` printed), also that the log still holds it:
+        the one check that catches a cut tail or a consistent rewrite.
+        """
         from .verify import verify
 
-        return verify(self.conn)
+        return verify(self.conn, expect, progress)
 
 
 class _Everything:
@@ -284,3 +363,13 @@ class _Everything:
 
     def __contains__(self, _: object) -> bool:
         return True
+
+
+class _Closed:
+    """Stands in for the connection of a closed store: any use is a TrackerError."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        raise TrackerError(f"the store {self._path} is closed")

@@ -7,14 +7,15 @@ Every function takes an open connection; none opens a transaction of its own.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import groupby
 
 from . import projection
-from .reducers import Dyad, dyads_of
+from .reducers import MIRROR_RULES, Dyad, dyads_of
+from .storefile import APPLICATION_ID
 from .timeline import Record
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: entity declarations kept in the append-only, chained entity_log
 GENESIS = "0" * 64
 COLUMNS = (
     "seq, id, type, actor, counterpart, valid_time, earliest, latest, recorded, operand, "
@@ -28,6 +29,23 @@ BEGIN SELECT RAISE(ABORT, 'events is append-only: record a correction instead');
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events is append-only: record a retraction instead'); END;
 """
+# Every declaration of an entity, in order, chained like events; `entities` holds the latest
+# declaration of each id and can be rebuilt from it.
+ENTITY_LOG = """
+CREATE TABLE IF NOT EXISTS entity_log (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    aliases TEXT NOT NULL,
+    recorded TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS entity_log_no_update BEFORE UPDATE ON entity_log
+BEGIN SELECT RAISE(ABORT, 'entity_log is append-only: declare the entity again'); END;
+CREATE TRIGGER IF NOT EXISTS entity_log_no_delete BEFORE DELETE ON entity_log
+BEGIN SELECT RAISE(ABORT, 'entity_log is append-only: declare the entity again'); END;
+"""
 
 
 def chain(previous: str, seq: int, event_id: str, recorded: str, body: str) -> str:
@@ -35,6 +53,15 @@ def chain(previous: str, seq: int, event_id: str, recorded: str, body: str) -> s
     import hashlib  # not at the top: queries need not load OpenSSL
 
     text = "\x1f".join((previous, str(seq), event_id, recorded, body))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def entity_chain(previous: str, seq: int, row: Sequence[str]) -> str:
+    """The hash of an entity_log row (id, name, kind, aliases, recorded), linked to the one
+    before."""
+    import hashlib
+
+    text = "\x1f".join((previous, str(seq), *row))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -66,11 +93,57 @@ def create(conn: sqlite3.Connection) -> None:
     db.table("entities").create(
         {"id": str, "name": str, "kind": str, "aliases": str}, pk="id", if_not_exists=True
     )
-    for statement in TRIGGERS.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
+    _run(conn, TRIGGERS)
+    _run(conn, ENTITY_LOG)
     create_derived(conn)
     db.table("meta").upsert({"key": "schema", "value": SCHEMA_VERSION}, pk="key")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def upgrade(conn: sqlite3.Connection, now: str) -> None:
+    """Bring a schema 1 store to schema 2 (inside the caller's transaction): its entities
+    become the first declarations of the entity log, recorded `now`."""
+    _run(conn, ENTITY_LOG)
+    # in the order they were first declared (the rowid of a table that was only ever upserted)
+    rows = conn.execute("SELECT id, name, kind, aliases FROM entities ORDER BY rowid").fetchall()
+    log_entities(conn, [(i, n, k, a, now) for i, n, k, a in rows], write_current=False)
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def entity_head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """The last entity_log `seq` and its chain hash (0 and the genesis hash when empty)."""
+    row = conn.execute("SELECT seq, hash FROM entity_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+
+def log_entities(
+    conn: sqlite3.Connection,
+    rows: Sequence[tuple[str, str, str, str, str]],
+    *,
+    write_current: bool = True,
+) -> None:
+    """Append declarations (id, name, kind, aliases JSON, recorded) to the entity log, chained,
+    and make each the current one in `entities`."""
+    seq, previous = entity_head(conn)
+    logged = []
+    for row in rows:
+        seq += 1
+        previous = entity_chain(previous, seq, row)
+        logged.append((seq, *row, previous))
+    conn.executemany("INSERT INTO entity_log VALUES (?, ?, ?, ?, ?, ?, ?)", logged)
+    if write_current:
+        conn.executemany(
+            "INSERT INTO entities VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "name = excluded.name, kind = excluded.kind, aliases = excluded.aliases",
+            [row[:4] for row in rows],
+        )
 
 
 def create_derived(conn: sqlite3.Connection) -> None:
@@ -121,6 +194,33 @@ def reach(
     return found
 
 
+_INDEXES = {"dyad_events": "dyad_events", "expected": "temp.expected_dyad_events"}
+_INDEXED = "seq, type, withdraws IS NOT NULL"  # an index row's columns after the dyad
+
+
+def fill_dyad_index(conn: sqlite3.Connection, into: str = "dyad_events") -> None:
+    """Fill an empty dyad index (`dyad_events`, or with "expected" a temporary table of the
+    same shape) from `events` alone: every event moves its own dyad, symmetric and envoy
+    events the mirror one too (as reducers.dyads_of says), and a withdrawal those of the
+    events it withdraws."""
+    table = _INDEXES[into]
+    conn.execute(f"INSERT INTO {table} SELECT actor, counterpart, {_INDEXED} FROM events")
+    mirrored = sorted(MIRROR_RULES)
+    marks = ", ".join("?" * len(mirrored))
+    conn.execute(
+        f"INSERT OR IGNORE INTO {table} SELECT counterpart, actor, {_INDEXED} FROM events "
+        f"WHERE type IN ({marks})",
+        mirrored,
+    )
+    withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
+    for row in withdrawals.fetchall():
+        record = Record(*row)
+        conn.executemany(
+            f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?, ?, ?)",
+            [(a, c, record.seq, record.type, True) for a, c in reach(conn, record)],
+        )
+
+
 def groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, list[Record]]]:
     """Every dyad with events after `seq`, with all of those events, in one ordered scan."""
     rows = conn.execute(
@@ -146,6 +246,17 @@ def records(
         (*dyad, types is None, *kinds),
     )
     return [Record(*row) for row in rows]
+
+
+def in_replay_order(conn: sqlite3.Connection, dyad: Dyad) -> Iterator[Record]:
+    """Every stored event that touches `dyad`, in replay order (earliest, latest, seq)."""
+    rows = conn.execute(
+        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+        "WHERE d.actor = ? AND d.counterpart = ? ORDER BY e.earliest, e.latest, e.seq",
+        dyad,
+    )
+    for row in rows:
+        yield Record(*row)
 
 
 def head(conn: sqlite3.Connection) -> tuple[int, str]:

@@ -6,8 +6,6 @@ of its commands runs (or `--help` lists them), so a question does not pay for th
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from .common import Group, seed_files
@@ -38,16 +36,29 @@ _COMMANDS = {  # command -> where it is defined, imported when the command is us
 @click.group(cls=Group, lazy=_COMMANDS)
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
-    help="Database file [default: $TRACKER_DB, else ./tracker.db, created from seeds/].",
+    help="Database file [default: $TRACKER_DB, else ./tracker.db]; created from seeds/ if new.",
+)
+@click.option(
+    "--no-seed",
+    is_flag=True,
+    help="Create a new database empty, without the bundled seeds.",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait while another process writes to the database.",
 )
 @click.version_option(package_name="geo-state-tracker")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, no_seed: bool, lock_timeout: float) -> None:
     """Event-sourced geopolitical state tracker: who stood where toward whom, when, says who."""
+    from ..opening import resolve
+
     ctx.ensure_object(dict)
-    ctx.obj["db"] = db
-    ctx.obj["seed"] = db is None
-    if db is None:
-        ctx.obj["db"] = os.environ.get("TRACKER_DB") or "tracker.db"
+    ctx.obj["db"] = resolve(db)
+    ctx.obj["seed"] = not no_seed
+    ctx.obj["timeout"] = lock_timeout

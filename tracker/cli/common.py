@@ -7,24 +7,17 @@ import json
 import sqlite3
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from itertools import islice
 from typing import Any
 
 import click
 
 from ..errors import TrackerError
+from ..opening import SEEDS, seed_files
 
-
-def _seeds() -> Path:
-    """The bundled seeds: beside the package in a checkout, under share/ in an installed wheel."""
-    beside = Path(__file__).resolve().parents[2] / "seeds"
-    installed = Path(sys.prefix) / "share" / "geo-state-tracker" / "seeds"
-    return beside if beside.is_dir() or not installed.is_dir() else installed
-
-
-SEEDS = _seeds()
+__all__ = ["SEEDS", "Group", "seed_files"]
 
 
 class Group(click.Group):
@@ -57,14 +50,28 @@ class Group(click.Group):
             click.echo(f"error: {_one_line(str(error))}", err=True)
             ctx.exit(1)
         except sqlite3.DatabaseError as error:
-            click.echo(
-                f"error: {ctx.obj.get('db', 'database') if ctx.obj else 'database'}: {error}",
-                err=True,
-            )
+            db = ctx.obj.get("db", "database") if ctx.obj else "database"
+            reason = str(error)
+            if reason == "database is locked":
+                waited = ctx.obj.get("timeout", 60.0) if ctx.obj else 60.0
+                reason = (
+                    f"another process kept the database locked for {waited:g} s; nothing was "
+                    "written: try again, or wait longer with --lock-timeout"
+                )
+            click.echo(f"error: {db}: {_one_line(reason)}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written by the unfinished transaction", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (`tracker export | head`): stop quietly
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
+        except OSError as error:  # the system refused a read or a write (a full disk, ...)
+            where = error.filename or "standard output"
+            click.echo(f"error: {where}: {_one_line(error.strerror or str(error))}", err=True)
+            ctx.exit(1)
 
 
 def _one_line(text: str) -> str:
@@ -78,59 +85,107 @@ def _today() -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
-def seed_files() -> list[Path]:
-    """The bundled ledgers that seed a new default database."""
-    return sorted(p for p in SEEDS.glob("*") if p.suffix in (".toml", ".jsonl"))
-
-
 @contextmanager
-def _store(ctx: click.Context) -> Iterator[Any]:
-    from ..store import Store
+def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
+    """The command's store, opened as tracker.open does (created and seeded when new, unless
+    --no-seed); a store that holds nothing says how to fill it when a question fails."""
+    from ..opening import empty_hint
+    from ..opening import open as open_store
 
-    path = Path(ctx.obj["db"])
-    fresh = not path.exists()
-    if fresh and not path.parent.exists():
-        raise TrackerError(f"{path}: folder {path.parent} does not exist")
-    store = Store(path)
+    store = open_store(
+        ctx.obj["db"], seed_new=ctx.obj["seed"], create=create, timeout=ctx.obj["timeout"]
+    )
     try:
-        if fresh and ctx.obj["seed"]:
-            from ..loading import load
-
-            files = seed_files()
-            if not files:
-                raise TrackerError(f"no seed ledgers found in {SEEDS}")
-            report = load(store, files)
-            click.echo(f"created {path} from {SEEDS.name}/ ({report.added} events)", err=True)
+        if store.created:
+            click.echo(f"created {store.path} from {store.created}", err=True)
         yield store
-    except BaseException:
-        empty = store.count() == 0
-        store.close()
-        if fresh and empty:  # a database this command created and left empty is not kept
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    except TrackerError as error:
+        hint = empty_hint(store) if "unknown entity" in str(error) else ""
+        if hint:
+            raise TrackerError(f"{error}; {hint}") from None
         raise
-    store.close()
+    finally:
+        store.close()
+
+
+def _n(count: int, noun: str) -> str:
+    """`1 event`, `2 events`: a count with its noun, singular or plural."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 def _emit(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _emit_stream(items: Iterable[Any]) -> None:
+    """Print a JSON list as its items come: the same text as `_emit(list(items))`."""
+    first = True
+    for item in items:
+        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        click.echo(("[\n  " if first else ",\n  ") + text, nl=False)
+        first = False
+    click.echo("[]" if first else "\n]")
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table; a cell holding several lines spans several lines."""
-    text = [[("" if c is None else str(c)).split("\n") for c in row] for row in rows]
-    widths = [
+    """A plain-text table; a cell holding several lines spans several lines. Characters that
+    are not printable are escaped: a cell cannot move the cursor or hide a line."""
+    text = _cells(rows)
+    widths = _widths(headers, text)
+    return "\n".join(_table_lines(headers, widths, text, head=True))
+
+
+def _cells(rows: Iterable[Sequence[Any]]) -> list[list[list[str]]]:
+    return [
+        [[_clean(p) for p in ("" if c is None else str(c)).split("\n")] for c in r] for r in rows
+    ]
+
+
+def _widths(headers: Sequence[str], text: list[list[list[str]]]) -> list[int]:
+    return [
         max([len(h)] + [_width(part) for row in text for part in row[i]])
         for i, h in enumerate(headers)
     ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
+
+
+def _table_lines(
+    headers: Sequence[str], widths: Sequence[int], text: list[list[list[str]]], head: bool
+) -> Iterator[str]:
+    if head:
+        yield "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+        yield "  ".join("-" * w for w in widths)
     for row in text:
         for k in range(max(len(cell) for cell in row)):
             parts = [cell[k] if k < len(cell) else "" for cell in row]
             padded = (p + " " * (w - _width(p)) for p, w in zip(parts, widths, strict=True))
-            lines.append("  ".join(padded).rstrip())
-    return "\n".join(lines)
+            yield "  ".join(padded).rstrip()
+
+
+def _stream_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], sample: int = 1000) -> int:
+    """Print a table as its rows come, in the memory of `sample` rows: the columns are as wide
+    as the first `sample` rows need (the whole table, when it has no more), and a later,
+    wider cell widens only its own line. Returns the rows printed."""
+    iterator = iter(rows)
+    first = _cells(islice(iterator, sample))
+    if not first:
+        return 0
+    widths = _widths(headers, first)
+    for line in _table_lines(headers, widths, first, head=True):
+        click.echo(line)
+    count = len(first)
+    for row in iterator:
+        for line in _table_lines(headers, widths, _cells([row]), head=False):
+            click.echo(line)
+        count += 1
+    return count
+
+
+def _clean(text: str) -> str:
+    """`text` as safe to print: every character that is not printable (controls, escapes,
+    line breaks, bidirectional overrides, zero-width marks) is shown escaped, as Python does."""
+    return _one_line(text)
 
 
 def _width(text: str) -> int:
@@ -160,7 +215,7 @@ def _show(value: Any, sep: str = ", ") -> str:
 def _cite(source: dict[str, Any]) -> str:
     parts = [source.get("publisher", ""), f'"{source.get("title", "")}"', source.get("date", "")]
     parts += [source.get("locator", ""), source.get("url", "")]
-    return ", ".join(p for p in parts if p)
+    return _clean(", ".join(str(p) for p in parts if p))
 
 
 def _sources_block(events: dict[str, dict[str, Any]], order: Sequence[str]) -> str:

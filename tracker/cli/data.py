@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .common import _emit, _json_option, _store
+from .common import _clean, _emit, _json_option, _n, _store
 
 
 @click.command("load")
@@ -16,42 +16,105 @@ from .common import _emit, _json_option, _store
 @click.pass_context
 def load_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool) -> None:
     """Validate ledger files and append their events in one transaction (all or nothing)."""
-    from ..loading import load
+    from ..loading import check_paths, load
 
+    files = [Path(p) for p in paths]
+    check_paths(files)  # before the store is opened (or created)
     with _store(ctx) as store:
-        report = load(store, [Path(p) for p in paths], quiet=quiet)
+        report = load(store, files, quiet=quiet)
     note = " (already loaded)" if report.added == 0 and report.skipped else ""
     click.echo(
-        f"loaded {report.added} new events, {report.skipped} already present{note}; "
-        f"{report.dyads} dyads refolded"
+        f"loaded {_n(report.added, 'new event')}, {report.skipped} already present{note}; "
+        f"{_n(report.dyads, 'dyad')} refolded"
     )
 
 
 @click.command("verify")
+@click.option(
+    "--expect-head",
+    "expect",
+    default=None,
+    metavar="HEAD|FILE",
+    help="A head printed (or saved) by an earlier verify: the log must still hold it.",
+)
+@click.option(
+    "--save-head",
+    "save",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the head to FILE (when all holds), to give to --expect-head later.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @_json_option
 @click.pass_context
-def verify_command(ctx: click.Context, as_json: bool) -> None:
-    """Check the hash chain, ids and append-only triggers; exit 1 naming the first bad seq."""
-    with _store(ctx) as store:
-        problems = store.verify()
-        count, head = store.head()
+def verify_command(
+    ctx: click.Context, expect: str | None, save: str | None, quiet: bool, as_json: bool
+) -> None:
+    """Check everything the store holds; exit 1 naming the first bad seq, table or trigger.
+
+    The chain, ids and columns of every event, the triggers, SQLite's integrity check, the
+    entity log and the derived tables (against a refold). A chain inside the file cannot see
+    a cut tail or a consistent rewrite: keep the head it prints somewhere else, and give it
+    to --expect-head.
+    """
+    from ..loading import progress_bar
+    from ..outputs import check, text_file
+    from ..verify import head
+
+    expected = None if expect is None else _expected_head(expect)
+    if save is not None:
+        check(save, database=ctx.obj["db"])
+    with _store(ctx, create=False) as store:
+        with progress_bar(2 * store.count(), "verifying", quiet) as tick:
+            problems = store.verify(expected, progress=tick)
+        now = head(store.conn)
+        chains = {
+            name: {"seq": seq, "hash": digest}
+            for name, (seq, digest) in (("events", store.head()), ("entities", store.entity_head()))
+        }
+        count, entities = store.count(), now.entity_seq or 0
+    if save is not None and not problems:
+        with text_file(save, database=ctx.obj["db"]) as handle:
+            handle.write(f"{now}\n")
     if as_json:
         _emit(
             {
                 "ok": not problems,
                 "events": count,
-                "head": head,
+                "entity_declarations": entities,
+                "head": str(now),
+                "chains": chains,
+                "expected_head": None if expected is None else str(expected),
                 "problems": [{"seq": p.seq, "reason": p.reason} for p in problems],
             }
         )
     elif not problems:
-        click.echo(f"ok: {count} events, chain head {head[:16]}")
+        click.echo(f"ok: {_n(count, 'event')}, {_n(entities, 'entity declaration')}")
+        if expected is not None:
+            click.echo(f"holds the expected head {expected}")
+        click.echo(f"head {now}")
+        if save is not None:
+            click.echo(f"wrote the head to {save}", err=True)
     for problem in problems:
         where = f"seq {problem.seq}: " if problem.seq is not None else ""
         if not as_json:
             click.echo(f"FAILED {where}{problem.reason}", err=True)
     if problems:
         ctx.exit(1)
+
+
+def _expected_head(text: str) -> Any:
+    """A head given as text, or read from the file an earlier `verify --save-head` wrote."""
+    from ..errors import TrackerError
+    from ..ledger import read_text
+    from ..verify import Head
+
+    if ":" in text and not Path(text).exists():
+        return Head.parse(text)
+    try:
+        return Head.parse(read_text(text, text, 4096))
+    except TrackerError as error:
+        raise TrackerError(f"{text}: {error}") from None
 
 
 @click.command("export")
@@ -61,17 +124,43 @@ def verify_command(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), default="-", help="File [default: stdout]."
 )
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def export_command(ctx: click.Context, fmt: str, output: str) -> None:
+def export_command(ctx: click.Context, fmt: str, output: str, quiet: bool) -> None:
     """Write every entity and event as a ledger that loads back with the same ids."""
-    from ..ledger import dump
+    from ..errors import TrackerError
+    from ..exporting import ledger_lines
+    from ..ledger import MAX_TOML
+    from ..loading import progress_bar
+    from ..outputs import STDOUT, check, text_file
 
+    if output != STDOUT:
+        check(output, database=ctx.obj["db"])  # before any work
     with _store(ctx) as store:
-        text = dump(store.entities(), store.scan(), fmt)
-    if output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(output).write_text(text, encoding="utf-8")
+        store.conn.execute("BEGIN")  # one snapshot: entities and events as of one moment
+        try:
+            count = store.count()
+            declarations = list(store.declarations())
+            with (
+                progress_bar(count, "exporting", quiet) as tick,
+                text_file(output, database=ctx.obj["db"]) as handle,
+            ):
+                size = 0
+                for text in ledger_lines(declarations, store.scan(), fmt, tick):
+                    handle.write(text)
+                    size += len(text.encode()) if fmt == "toml" else 0
+                    if size > MAX_TOML:  # it would not load back: refuse it (nothing is kept)
+                        raise TrackerError(
+                            f"a TOML ledger of this store is over {MAX_TOML >> 20} MiB, more "
+                            "than `tracker load` reads: export JSON Lines instead (the default)"
+                        )
+        finally:
+            store.conn.execute("COMMIT")
+    where = "standard output" if output == STDOUT else output
+    click.echo(
+        f"wrote {_n(count, 'event')} and {_n(len(declarations), 'entity declaration')} to {where}",
+        err=True,
+    )
 
 
 @click.command("rebuild")
@@ -133,7 +222,7 @@ def gdelt_command(
     if as_json:
         _emit(report.to_json())
     else:
-        click.echo("\n".join(report.lines()))
+        click.echo("\n".join(_clean(line) for line in report.lines()))
 
 
 @import_group.command("cow")
@@ -150,4 +239,4 @@ def cow_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool, as_json
     if as_json:
         _emit(report.to_json())
     else:
-        click.echo("\n".join(report.lines()))
+        click.echo("\n".join(_clean(line) for line in report.lines()))

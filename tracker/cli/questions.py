@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .common import (
     _change,
+    _clean,
     _emit,
+    _emit_stream,
     _json_option,
     _known_option,
     _show,
     _sources_block,
     _store,
+    _stream_table,
     _strike,
     _table,
     _today,
@@ -143,31 +148,40 @@ def history_command(
     ctx: click.Context, actor: str, counterpart: str, known_at: str | None, as_json: bool
 ) -> None:
     """Every event of ACTOR toward COUNTERPART in replay order; withdrawn ones struck out."""
-    from events import EventRetracted
+    import orjson
 
-    from ..query import history
+    from ..query import iter_history
 
     with _store(ctx) as store:
-        entries = history(store, actor, counterpart, known_at)
-        sources = store.sources(e.record.id for e in entries)
-    if as_json:
-        _emit([e.to_json(sources) for e in entries])
-        return
-    rows = []
-    for entry in entries:
-        event = entry.record.event
-        made = "\n".join(f"{d}: {_change(b, a)}" for d, b, a in entry.changes)
-        kind = event.type
-        if entry.retracted_by:
-            kind = _strike(kind)
-            made = f"withdrawn by {entry.retracted_by[:8]}"
-        elif isinstance(event, EventRetracted):
-            made = f"withdraws {event.target[:8]}: {event.reason}"
-        elif event.corrects is not None:
-            made = "\n".join(filter(None, [made, f"(replaces {event.corrects[:8]})"]))
-        dyad = f"{event.actor}->{event.counterpart}"
-        rows.append((event.on, entry.record.id[:8], kind, dyad, made))
-    click.echo(_table(("on", "id", "event", "dyad", "changes"), rows) if rows else "(no events)")
+        entries = iter_history(store, actor, counterpart, known_at)
+        if as_json:  # streamed: a dyad of any size prints in the memory of one event
+            _emit_stream(
+                e.to_json(
+                    {e.record.id: {"sources": orjson.loads(e.record.body).get("sources", [])}}
+                )
+                for e in entries
+            )
+            return
+        shown = _stream_table(("on", "id", "event", "dyad", "changes"), map(_history_row, entries))
+    if not shown:
+        click.echo("(no events)")
+
+
+def _history_row(entry: Any) -> tuple[str, ...]:
+    """One line of the history table."""
+    from events import EventRetracted
+
+    event = entry.record.event
+    made = "\n".join(f"{d}: {_change(b, a)}" for d, b, a in entry.changes)
+    kind = event.type
+    if entry.retracted_by:
+        kind = _strike(kind)
+        made = f"withdrawn by {entry.retracted_by[:8]}"
+    elif isinstance(event, EventRetracted):
+        made = f"withdraws {event.target[:8]}: {_clean(event.reason)}"
+    elif event.corrects is not None:
+        made = "\n".join(filter(None, [made, f"(replaces {event.corrects[:8]})"]))
+    return (event.on, entry.record.id[:8], kind, f"{event.actor}->{event.counterpart}", made)
 
 
 @click.command("entities")

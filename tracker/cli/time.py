@@ -10,6 +10,7 @@ import click
 from ..errors import TrackerError
 from .common import (
     _change,
+    _clean,
     _emit,
     _json_option,
     _known_option,
@@ -43,7 +44,7 @@ def scenario_command(
     if as_json:
         _emit(result.to_json())
         return
-    click.echo(f"scenario: {result.name}")
+    click.echo(f"scenario: {_clean(result.name)}")
     if result.known_at:
         click.echo(f"base log as known at {result.known_at}")
     touched = ", ".join(f"{a}->{c}" for a, c in result.touched)
@@ -138,7 +139,7 @@ def replay_command(
 
 
 def _change_line(data: dict[str, Any]) -> str:
-    cites = "; ".join(f"{s['publisher']}, {s['date']}" for s in data["sources"])
+    cites = _clean("; ".join(f"{s['publisher']}, {s['date']}" for s in data["sources"]))
     mark = " hypothetical" if data["hypothetical"] else ""
     return (
         f"{data['on']:<22} {data['actor'] + '->' + data['counterpart']:<18} "
