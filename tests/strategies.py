@@ -255,6 +255,25 @@ def dyad_event_lists(max_size: int = 12) -> st.SearchStrategy[list[Event]]:
     )
 
 
+LIVES: tuple[str, ...] = ("RUS", "TALIBAN", "CHN")  # the crowded dyads' entities
+
+
+@functools.cache
+def lifespan_event_lists(max_size: int = 4) -> st.SearchStrategy[list[Event]]:
+    """Beginnings and ends of the crowded dyads' entities, dated in the same few years."""
+    kinds = ("entity_began", "entity_ended")
+    options = {"actors": LIVES, "min_year": 2020, "max_year": 2022, "recorded": st.none()}
+    return st.lists(st.one_of([events_of(k, **options) for k in kinds]), max_size=max_size)
+
+
+@functools.cache
+def bounded_logs(max_size: int = 10) -> st.SearchStrategy[list[Event]]:
+    """A crowded log of dyad events with lifespan events of its entities, in any order."""
+    return st.tuples(dyad_event_lists(max_size), lifespan_event_lists()).flatmap(
+        lambda pair: st.permutations([*pair[0], *pair[1]])
+    )
+
+
 # -- records --------------------------------------------------------------------------------
 
 

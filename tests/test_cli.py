@@ -279,7 +279,7 @@ class TestVerify:
         raw = sqlite3.connect(seeded_cli.db)
         raw.execute("DROP TRIGGER events_no_update")
         (seq,) = raw.execute(
-            "SELECT min(seq) FROM events WHERE body LIKE '%\"on\":\"2003\"%'"
+            'SELECT min(seq) FROM events WHERE body LIKE \'%"on":"2003"%\''
         ).fetchone()
         raw.execute("UPDATE events SET body = replace(body, '2003', '2004') WHERE seq = ?", (seq,))
         raw.commit()

@@ -43,7 +43,9 @@ from tracker.timeline import Record, at, effective, intervals, retracted_ids
 from .strategies import (
     ALL_TYPES,
     FIELDS,
+    LIVES,
     boundary_days,
+    bounded_logs,
     day_texts,
     dyad_event_lists,
     event_lists,
@@ -492,3 +494,29 @@ def test_events_behind_a_value_are_capped() -> None:
     assert slot.since == "2000"
     assert len(slot.events) == MAX_EVENTS
     assert slot.events[0] == "id00" and slot.events[-1] == "id19"
+
+
+class TestOneFactPerEnvoy:
+    """A head of mission from A at B is A's envoy_sent toward B and B's envoy_received from A."""
+
+    @given(bounded_logs(), st.data())
+    def test_the_two_views_agree(self, items: list[Event], data: st.DataObject) -> None:
+        """For any log (lifespans too), dyad and day, A's envoy_sent toward B equals B's
+        envoy_received from A, value, date, uncertainty and events alike."""
+        records = to_records(items)
+        standing = effective(records)
+        lives = [r for r in standing if r.type in LIFESPAN_TYPES]
+        plain = [r for r in standing if r.type not in LIFESPAN_TYPES]
+        actor, counterpart = data.draw(st.permutations(LIVES))[:2]
+        ahead = (actor, counterpart)
+        back = (counterpart, actor)
+        bounds = [r for r in lives if r.actor in ahead]
+        for day in boundary_days(records):
+            sent = at(plain, ahead, day, bounds)["envoy_sent"]
+            received = at(plain, back, day, bounds)["envoy_received"]
+            assert sent == received, day
+        one = [i for i in intervals(plain, ahead, bounds) if i.dimension == "envoy_sent"]
+        two = [i for i in intervals(plain, back, bounds) if i.dimension == "envoy_received"]
+        assert [(i.valid_from, i.valid_to, i.answer) for i in one] == [
+            (i.valid_from, i.valid_to, i.answer) for i in two
+        ]
