@@ -48,15 +48,18 @@ class Lifespan:
 def lifespan(entity: str, records: list[Record], day: str) -> Lifespan:
     """One entity's existence on `day`, from its standing lifespan events."""
     found = lifespans.existence_at(records, day)
+    events = found.events
     if found.uncertain:
         exists = lifespans.UNCERTAIN
+        # the events that may or may not have happened by then
+        events = tuple(r.id for r in records if r.earliest <= day < r.latest)
     else:
         exists = lifespans.YES if found.value == lifespans.EXISTS else lifespans.NO
-    behind = [r for r in records if r.id in found.events]
+    behind = [r for r in records if r.id in events]
     bodies = [orjson.loads(r.body) for r in behind]  # not the event classes: a query stays light
     successors = dict.fromkeys(e for b in bodies for e in b.get("successors", ()))
     predecessors = dict.fromkeys(e for b in bodies for e in b.get("predecessors", ()))
-    return Lifespan(entity, exists, found.since, found.events, (*successors,), (*predecessors,))
+    return Lifespan(entity, exists, found.since, events, (*successors,), (*predecessors,))
 
 
 def dyad_exists(found: Iterable[Lifespan]) -> str:

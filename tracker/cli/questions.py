@@ -100,6 +100,14 @@ def state_command(
         click.echo("\n" + _sources_block(result.events, order))
 
 
+_VERBS = {  # (a beginning, uncertain) -> how the line says it
+    (True, False): "came into being",
+    (True, True): "may have come into being",
+    (False, False): "ceased to exist",
+    (False, True): "may have ceased to exist",
+}
+
+
 def _lifespan_lines(result: Any) -> list[str]:
     """Why a dyad does not exist, or may not, on the day asked: one line per entity."""
     head = {"no": "does not exist", "uncertain": "may not exist"}.get(result.exists)
@@ -113,7 +121,7 @@ def _lifespan_lines(result: Any) -> list[str]:
         for event_id in life.events:
             info = result.events.get(event_id, {})
             kind, when = info.get("type", "?"), info.get("on", "?")
-            verb = "came into being" if kind == "entity_began" else "ceased to exist"
+            verb = _VERBS[kind == "entity_began", life.exists == "uncertain"]
             said.append(f"{verb} on {when} (event {event_id[:8]})")
         lines.append(f"  {entity} {' or '.join(said) or 'has no lifespan then'}")
         if life.successors:
