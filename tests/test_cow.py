@@ -174,6 +174,15 @@ class TestStretches:
         assert who(imported, "SUN", {"envoy_sent": "ambassador"}, "2005-06-01").actors == []
         assert who(imported, "SUN", {"envoy_sent": "none"}, "2005-06-01").actors == []
 
+    def test_the_bundled_lifespans_come_with_the_import(self, cli: Cli) -> None:
+        """Into a store without the seeds, the import brings the bundled lifespans where a
+        code changes entity, so the USSR's ambassadors end with it."""
+        result = cli("import", "cow", "--quiet", "--states", str(STATES), str(DE))
+        assert result.exit_code == 0, result.output
+        gone = json.loads(cli("state", "USA", "SUN", "--on", "2005-06-01", "--json").output)
+        assert gone["exists"] == "no"
+        assert gone["lifespans"]["SUN"]["since"] == "1991-12-26"
+
     def test_no_envoy_across_a_gap(self, imported: Store) -> None:
         """Haiti was out of the system in 1915-1934 and Germany in 1945-1955: no dyad then,
         and on their return a level is uncertain until a snapshot says it."""

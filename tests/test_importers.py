@@ -362,7 +362,7 @@ class TestBoundedReading:
     """Published files are read as streams, with caps: a huge line is refused at the cap."""
 
     class _Counted(io.RawIOBase):
-        """An endless stream of one byte that counts how much was read from it."""
+        """A stream of 64 MiB of one byte, no line break, that counts how much was read."""
 
         def __init__(self) -> None:
             self.read_so_far = 0
@@ -371,13 +371,14 @@ class TestBoundedReading:
             return True
 
         def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-            buffer[:] = b"a" * len(buffer)
-            self.read_so_far += len(buffer)
-            return len(buffer)
+            size = min(len(buffer), (64 << 20) - self.read_so_far)
+            buffer[:size] = b"a" * size
+            self.read_so_far += size
+            return size
 
     def test_a_line_without_end_is_refused_at_the_cap(self) -> None:
-        """A line that never ends is refused once it passes the cap, after reading no more
-        than the cap and one chunk."""
+        """A line without end is refused once it passes the cap, after reading no more than
+        the cap and a chunk or two, not the whole stream."""
         raw = self._Counted()
         with pytest.raises(LedgerError) as caught:
             list(reading.lines("endless", io.BufferedReader(raw), max_line=1 << 16))

@@ -222,14 +222,14 @@ class TestStreamsAndViews:
         ]
 
     def test_plot_count_leaves_out_what_does_not_exist(self, lives: Store) -> None:
-        """The count of ambassadors at the GDR drops to 0 on the day it ended."""
-        series = count_series(
-            lives, "DDR", {"envoy_sent": "ambassador"}, "1980-01-01", "2000-01-01"
-        )
-        assert [(p.date, p.actors) for p in series.points] == [
-            ("1980-01-01", ("USA",)),
-            ("1990-10-03", ()),
-        ]
+        """The count of ambassadors at the GDR drops to 0 on the day it ended, and so does a
+        count on a dimension no event moved (only the end changes it)."""
+        for where in ({"envoy_sent": "ambassador"}, {"military": "none"}):
+            series = count_series(lives, "DDR", where, "1980-01-01", "2000-01-01")
+            assert [(p.date, p.actors) for p in series.points] == [
+                ("1980-01-01", ("USA",)),
+                ("1990-10-03", ()),
+            ], where
 
     def test_a_scenario_can_end_an_entity(self, store: Store) -> None:
         """A hypothetical end reaches every dyad of the entity; a stored end bounds both the

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import (
@@ -499,6 +499,7 @@ def test_events_behind_a_value_are_capped() -> None:
 class TestOneFactPerEnvoy:
     """A head of mission from A at B is A's envoy_sent toward B and B's envoy_received from A."""
 
+    @settings(max_examples=max(10, settings().max_examples // 3), deadline=None)
     @given(bounded_logs(), st.data())
     def test_the_two_views_agree(self, items: list[Event], data: st.DataObject) -> None:
         """For any log (lifespans too), dyad and day, A's envoy_sent toward B equals B's
