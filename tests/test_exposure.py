@@ -170,7 +170,7 @@ class TestBoundParameters:
 # Anything else formatted into a statement fails the test below and must be reviewed.
 SAFE_FRAGMENTS = {
     "runner.py": {"', '.join(columns)", "marks"},  # tracker/bench/runner.py
-    "projection.py": {"name", "E_COLUMNS", "marks"},  # name: for name in DIMENSIONS
+    "projection.py": {"name", "E_COLUMNS", "marks", "n"},  # name: in DIMENSIONS; n: 1, 2
     "verify.py": {"COLUMNS"},
     "replay.py": {"COLUMNS", "distinct", "columns", "source", "' AND '.join(where)"},
     # table: for table in projection.TABLES

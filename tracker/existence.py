@@ -24,7 +24,8 @@ class Lifespan:
     """Whether one entity exists on the day asked (yes, no, uncertain), and why.
 
     `events` are the lifespan events behind the answer (for an entity that has not come into
-    being yet, the beginning to come); `successors` and `predecessors` are theirs.
+    being yet, the beginning to come); `successors` and `predecessors` are theirs, given when
+    the entity does not exist or may not.
     """
 
     entity: str
@@ -55,8 +56,10 @@ def lifespan(entity: str, records: list[Record], day: str) -> Lifespan:
         events = tuple(r.id for r in records if r.earliest <= day < r.latest)
     else:
         exists = lifespans.YES if found.value == lifespans.EXISTS else lifespans.NO
-    behind = [r for r in records if r.id in events]
-    bodies = [orjson.loads(r.body) for r in behind]  # not the event classes: a query stays light
+    # the bodies (not the event classes: a query stays light), only when there is an end or a
+    # beginning to explain
+    behind = [r for r in records if r.id in events] if exists != lifespans.YES else []
+    bodies = [orjson.loads(r.body) for r in behind]
     successors = dict.fromkeys(e for b in bodies for e in b.get("successors", ()))
     predecessors = dict.fromkeys(e for b in bodies for e in b.get("predecessors", ()))
     return Lifespan(entity, exists, found.since, events, (*successors,), (*predecessors,))

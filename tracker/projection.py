@@ -166,15 +166,28 @@ def bounds(
     conn: sqlite3.Connection, dyad: Dyad, known_at: str | None = None, *, curated_only: bool = False
 ) -> list[Record]:
     """The standing lifespan events of the dyad's entities, in replay order (what timeline's
-    `at`, `intervals` and `changes` take as `lifespans`)."""
+    `at`, `intervals` and `changes` take as `lifespans`): one query for both entities."""
+    rows = conn.execute(_BOTH, (dyad[0], dyad[1]))
+    mine: dict[str, list[Record]] = {}
+    for row in rows:
+        record = Record(*row)
+        mine.setdefault(record.actor, []).append(record)
+    if not mine:
+        return []  # most entities have no lifespan events
     found = [
         r
-        for entity in dict.fromkeys(dyad)
-        for r in standing_lifespans(
-            lifespan_records(conn, entity), known_at, curated_only=curated_only
-        )
+        for records in mine.values()
+        for r in standing_lifespans(records, known_at, curated_only=curated_only)
     ]
     return sorted(found, key=lambda r: r.key)
+
+
+# Both entities' own dyads: a primary-key seek each (standing_lifespans puts them in order).
+_BOTH = " UNION ALL ".join(
+    f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+    f"WHERE d.actor = ?{n} AND d.counterpart = ?{n}"
+    for n in (1, 2)
+)
 
 
 def _lifespans(

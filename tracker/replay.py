@@ -85,7 +85,7 @@ class _Lives:
     def segments(self, dyad: Dyad) -> tuple[list[str], list[lifespans.Segment], list[Record]]:
         """The dyad's segments (their starts, the segments) and the events ending each one."""
         if dyad not in self.of_dyad:
-            first, second = self.of(dyad[0]), self.of(dyad[1])
+            first, second = (self.of(e) for e in sorted(dyad))  # both directions alike
             periods = lifespans.dyad_periods(first, second)
             spans = lifespans.segments(periods)
             by_id = {r.id: r for r in (*first, *second)}
