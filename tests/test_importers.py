@@ -220,6 +220,22 @@ class TestMachineCodedAnswers:
         )
         assert dropped["actor"] is None
 
+    def test_events_of_the_earlier_importer_are_machine_coded(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """An event the GDELT importer stored before `evidence` existed (known by its note) is
+        machine-coded too: it never passes for a curated fact."""
+        ledger = tmp_path / "old.jsonl"
+        ledger.write_text(
+            '{"type": "relations_severed", "actor": "TCD", "counterpart": "ISR", '
+            '"on": "2025-07-10", "note": "machine-coded (GDELT): CAMEO 161", "sources": '
+            '[{"title": "GDELT", "publisher": "The GDELT Project", "date": "2025-07-10"}]}\n',
+            encoding="utf-8",
+        )
+        assert cli("load", "--quiet", str(ledger)).exit_code == 0
+        data = _json(cli("state", "TCD", "ISR", "--on", "2025-07-12", "--json"))
+        assert data["dimensions"]["relations"]["machine_coded"] is True  # type: ignore[index]
+
     def test_a_curated_event_beside_it_is_not_marked(self, cli: Cli, tmp_path: Path) -> None:
         """A value that a curated event also stands behind is not machine-coded only."""
         cli("import", "gdelt", "--quiet", str(GDELT))
@@ -287,6 +303,7 @@ class TestGdeltMalformed:
             (gdelt.SOURCEURL, "https://x.example/\x1b]0;x\x07", "SOURCEURL holds a control"),
             (gdelt.SOURCEURL, "https://x.example/" + "a" * 20_000, "SOURCEURL is longer than"),
             (gdelt.ACTOR1[0], "RUS\x1bGOV", "actor codes holds a control character"),
+            (gdelt.ACTOR1[0], "RUS" * 30, "actor codes is longer than 64 characters"),
         ],
     )
     def test_hostile_fields(

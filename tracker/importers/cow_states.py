@@ -112,8 +112,9 @@ def read(paths: Sequence[Path]) -> Membership:
             name, line, cells = row
             rows += 1
             ccode = reading.integer(name, line, "ccode", cells[1])
-            abbreviation = reading.field(name, line, "stateabb", cells[0].strip())
-            state = reading.field(name, line, "statenme", cells[2].strip())
+            # both go into a locator and a declared entity's name and aliases: kept short
+            abbreviation = reading.field(name, line, "stateabb", cells[0].strip(), 10)
+            state = reading.field(name, line, "statenme", cells[2].strip(), 200)
             if not abbreviation or not state:
                 raise LedgerError(name, line, "stateabb and statenme must not be empty")
             version = published_version(name, line, cells[9])

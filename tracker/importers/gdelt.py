@@ -175,6 +175,7 @@ class Options:
 
 
 MAX_LINE = 1 << 20  # bytes in one row (a real row is a few hundred)
+ACTOR_CODE = 64  # characters in an actor code (CAMEO codes run to a dozen): they go in the note
 
 
 def _day(name: str, line: int, column: str, text: str, digits: int = 8) -> str:
@@ -249,7 +250,7 @@ def _row(name: str, line: int, text: str) -> Row:
         _count(name, line, "NumArticles", fields[NUM_ARTICLES]),
         fields[EVENT_CODE],
         tuple(  # type: ignore[arg-type]
-            tuple(reading.field(name, line, "actor codes", fields[i]) for i in columns)
+            tuple(reading.field(name, line, "actor codes", fields[i], ACTOR_CODE) for i in columns)
             for columns in (ACTOR1, ACTOR2)
         ),
         reading.field(name, line, "SOURCEURL", fields[SOURCEURL].strip()),

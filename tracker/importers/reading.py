@@ -142,12 +142,13 @@ def integer(name: str, line: int, column: str, text: str) -> int:
     return int(cleaned)
 
 
-def field(name: str, line: int, column: str, text: str) -> str:
-    """A text field kept in an event: no control characters, at most the ledgers' length."""
+def field(name: str, line: int, column: str, text: str, limit: int = MAX_TEXT) -> str:
+    """A text field kept in an event: no control characters, at most `limit` characters (the
+    ledgers' own limit, or less for a field that goes into a longer text)."""
     if _CONTROL.search(text):
         raise LedgerError(name, line, f"{column} holds a control character")
-    if len(text) > MAX_TEXT:
-        raise LedgerError(name, line, f"{column} is longer than {MAX_TEXT} characters")
+    if len(text) > limit:
+        raise LedgerError(name, line, f"{column} is longer than {limit} characters")
     return text
 
 
