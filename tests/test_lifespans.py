@@ -337,3 +337,34 @@ def test_the_readme_shows_real_output(seeded_cli: Cli) -> None:
         result = seeded_cli(*args)
         assert result.exit_code == 0
         assert f"$ tracker {' '.join(args)}\n{result.stdout.rstrip()}\n" in text, args
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def test_the_seeds_carry_the_historic_codes_and_their_own_entities() -> None:
+    """Every ISO 3166-3 code pycountry lists has an end in the seeds (but ATF, whose code
+    today's French Southern Territories still use), so do the seed's entities (but the two
+    older than any question, and the group the report does not itemise), and every lifespan
+    event cites a source with a title, a publisher and a date."""
+    import pycountry
+
+    from tracker.ledger import read
+
+    found = [
+        e.item
+        for name in ("lifespans.toml", "entities.toml")
+        for e in read(SEEDS / name).events
+        if e.item.type in lifespans.LIFESPAN_TYPES
+    ]
+    ended = {e.actor for e in found if e.type == "entity_ended"}
+    current = {c.alpha_3 for c in pycountry.countries}
+    historic = {c.alpha_3 for c in pycountry.historic_countries if getattr(c, "alpha_3", None)}
+    assert historic - current - ended == set()
+    assert historic & current == {"ATF"} and "ATF" not in ended
+    seed = read(SEEDS / "taliban_recognition_2025.toml").events
+    named = {x for e in seed for x in (e.item.actor, e.item.counterpart)}
+    without = named - {e.actor for e in found}
+    assert without == {"AFG", "CHN", "WESTERN_GOVERNMENTS"}
+    for event in found:
+        assert event.sources and all(s.title and s.publisher and s.date for s in event.sources)
