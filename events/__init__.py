@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 from .types import (
     EVENT_CLASSES,
+    EVIDENCE,
     LEVELS,
+    LIFESPAN_TYPES,
     AttackCarriedOut,
     ControlLost,
     ControlTaken,
@@ -26,6 +28,8 @@ from .types import (
     CredentialsAccepted,
     DesignationAdded,
     DesignationRemoved,
+    EntityBegan,
+    EntityEnded,
     Envelope,
     EnvoyExpelled,
     EnvoyRecalled,
@@ -47,6 +51,7 @@ from .types import (
     Source,
     StatementMade,
     VisitPaid,
+    entities_named,
     operand,
 )
 
@@ -76,7 +81,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DOWNCASTERS",
     "EVENT_CLASSES",
+    "EVIDENCE",
     "LEVELS",
+    "LIFESPAN_TYPES",
     "UPCASTERS",
     "AttackCarriedOut",
     "ControlLost",
@@ -86,6 +93,8 @@ __all__ = [
     "CredentialsAccepted",
     "DesignationAdded",
     "DesignationRemoved",
+    "EntityBegan",
+    "EntityEnded",
     "Envelope",
     "EnvoyExpelled",
     "EnvoyRecalled",
@@ -111,6 +120,7 @@ __all__ = [
     "canonical",
     "converter",
     "dumps",
+    "entities_named",
     "event_id",
     "from_dict",
     "operand",

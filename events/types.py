@@ -9,6 +9,10 @@ import attrs
 
 Level = Literal["charge_d_affaires", "minister", "ambassador", "other"]
 LEVELS: tuple[str, ...] = ("charge_d_affaires", "minister", "ambassador", "other")
+# How a fact was coded: by a person who read the sources (a curated ledger, or a hand-coded
+# data set such as the Correlates of War), or by software from news text (GDELT).
+Evidence = Literal["curated", "machine"]
+EVIDENCE: tuple[str, ...] = ("curated", "machine")
 
 _ENTITY_ID = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -28,6 +32,16 @@ def _token(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
             f"{attribute.name} {value!r} is not a token "
             "(lowercase letters, digits and _, starting with a letter)"
         )
+
+
+def _entity_ids(
+    _: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
+) -> None:
+    for item in value:
+        if not isinstance(item, str) or not _ENTITY_ID.fullmatch(item):
+            raise ValueError(f"{attribute.name}: {item!r} is not an entity id")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{attribute.name} names an entity twice")
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[int | None], value: int | None) -> None:
@@ -61,6 +75,9 @@ class Envelope:
 
     TYPE: ClassVar[str] = ""
     SCHEMA: ClassVar[int] = 1  # the type's current schema version
+    # Whether the event may name one entity only (actor and counterpart the same): a lifespan,
+    # or a retraction of one. Every other event is about a dyad of two entities.
+    ONE_ENTITY: ClassVar[bool] = False
 
     actor: str = attrs.field(validator=_entity_id)
     counterpart: str = attrs.field(validator=_entity_id)
@@ -70,6 +87,7 @@ class Envelope:
     note: str | None = None
     corrects: str | None = None
     hypothetical: bool = False
+    evidence: Evidence = "curated"
     # The version the event was written in: an event read from an older body keeps it, so it
     # is stored and exported in that body again, and its content id never changes.
     schema: int = attrs.field(
@@ -291,11 +309,58 @@ class VisitPaid(Envelope):
     summary: str | None = None
 
 
+def _the_actor(event: Envelope) -> str:
+    return event.actor
+
+
+def _same_entity(event: Envelope, _: attrs.Attribute[str], value: str) -> None:
+    if value != event.actor:
+        raise ValueError(
+            f"{event.TYPE} names one entity, the actor: leave out counterpart "
+            f"(or give the actor again), not {value!r}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class EntityBegan(Envelope):
+    """The entity (`actor`) came into being; `predecessors` are what it continues or replaces.
+
+    Also its return after a gap (a state restored, readmitted to a system of states). The
+    counterpart is the actor itself and is not written.
+    """
+
+    TYPE: ClassVar[str] = "entity_began"
+    ONE_ENTITY: ClassVar[bool] = True
+
+    counterpart: str = attrs.field(
+        default=attrs.Factory(_the_actor, takes_self=True), validator=_same_entity
+    )
+    predecessors: tuple[str, ...] = attrs.field(default=(), validator=_entity_ids)
+
+
+@attrs.frozen(kw_only=True)
+class EntityEnded(Envelope):
+    """The entity (`actor`) ceased to be on `on` (its first day gone); `successors` follow it.
+
+    A dissolution, a union, an annexation, an occupation that ends a state's independence.
+    The counterpart is the actor itself and is not written.
+    """
+
+    TYPE: ClassVar[str] = "entity_ended"
+    ONE_ENTITY: ClassVar[bool] = True
+
+    counterpart: str = attrs.field(
+        default=attrs.Factory(_the_actor, takes_self=True), validator=_same_entity
+    )
+    successors: tuple[str, ...] = attrs.field(default=(), validator=_entity_ids)
+
+
 @attrs.frozen(kw_only=True)
 class EventRetracted(Envelope):
     """A correction: the event `target` is withdrawn from the record (never deleted)."""
 
     TYPE: ClassVar[str] = "event_retracted"
+    ONE_ENTITY: ClassVar[bool] = True  # the target may be a lifespan
 
     target: str
     reason: str
@@ -327,10 +392,22 @@ Event = (
     | StatementMade
     | AttackCarriedOut
     | VisitPaid
+    | EntityBegan
+    | EntityEnded
     | EventRetracted
 )
 
 EVENT_CLASSES: dict[str, type[Envelope]] = {cls.TYPE: cls for cls in Event.__args__}
+LIFESPAN_TYPES: frozenset[str] = frozenset({EntityBegan.TYPE, EntityEnded.TYPE})
+
+
+def entities_named(event: Event) -> tuple[str, ...]:
+    """Every entity id an event names: its actor and counterpart, and any successors."""
+    match event:
+        case EntityBegan(predecessors=others) | EntityEnded(successors=others):
+            return (event.actor, *others)
+        case _:
+            return (event.actor, event.counterpart)
 
 
 def operand(event: Event) -> str | None:
@@ -365,6 +442,8 @@ def operand(event: Event) -> str | None:
             | ControlLost()
             | AttackCarriedOut()
             | VisitPaid()
+            | EntityBegan()
+            | EntityEnded()
         ):
             return None
         case _:

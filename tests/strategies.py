@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from events import EVENT_CLASSES, LEVELS, Event, Source, event_id
+from events import EVENT_CLASSES, LEVELS, LIFESPAN_TYPES, Event, Source, event_id
 from tracker import dates
 from tracker.entities import Entity
 from tracker.timeline import Record
@@ -173,10 +173,15 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "target": st.text("0123456789abcdef", min_size=24, max_size=24),
         "reason": nonblank_texts(),
     },
+    "entity_began": {"predecessors": st.lists(st.sampled_from(ACTORS), unique=True, max_size=2)},
+    "entity_ended": {"successors": st.lists(st.sampled_from(ACTORS), unique=True, max_size=2)},
 }
 
 ALL_TYPES: tuple[str, ...] = tuple(sorted(EVENT_CLASSES))
-STANDING_TYPES: tuple[str, ...] = tuple(t for t in ALL_TYPES if t != "event_retracted")
+# The types of events about a dyad that stand (everything but retractions and lifespans).
+STANDING_TYPES: tuple[str, ...] = tuple(
+    t for t in ALL_TYPES if t != "event_retracted" and t not in LIFESPAN_TYPES
+)
 
 
 @functools.cache
@@ -208,6 +213,10 @@ def events_of(
             extra["schema"] = st.integers(1, cls.SCHEMA)
 
     def build(pair: tuple[str, str], on: str, found: tuple[Source, ...], **kw: Any) -> Event:
+        if cls.ONE_ENTITY and kind != "event_retracted":  # a lifespan names its entity alone
+            kw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
+            lone: Event = cls(actor=pair[0], on=on, sources=found, **kw)  # type: ignore[assignment]
+            return lone
         made: Event = cls(actor=pair[0], counterpart=pair[1], on=on, sources=found, **kw)  # type: ignore[assignment]
         return made
 
@@ -244,6 +253,25 @@ def dyad_event_lists(max_size: int = 12) -> st.SearchStrategy[list[Event]]:
         max_year=2022,
         max_size=max_size,
         recorded=st.none(),
+    )
+
+
+LIVES: tuple[str, ...] = ("RUS", "TALIBAN", "CHN")  # the crowded dyads' entities
+
+
+@functools.cache
+def lifespan_event_lists(max_size: int = 4) -> st.SearchStrategy[list[Event]]:
+    """Beginnings and ends of the crowded dyads' entities, dated in the same few years."""
+    kinds = ("entity_began", "entity_ended")
+    options = {"actors": LIVES, "min_year": 2020, "max_year": 2022, "recorded": st.none()}
+    return st.lists(st.one_of([events_of(k, **options) for k in kinds]), max_size=max_size)
+
+
+@functools.cache
+def bounded_logs(max_size: int = 10) -> st.SearchStrategy[list[Event]]:
+    """A crowded log of dyad events with lifespan events of its entities, in any order."""
+    return st.tuples(dyad_event_lists(max_size), lifespan_event_lists()).flatmap(
+        lambda pair: st.permutations([*pair[0], *pair[1]])
     )
 
 

@@ -134,15 +134,22 @@ class TestQueries:
     """state, who and first with --json: the documented shapes and the seed's answers."""
 
     def test_state_json_shape(self, seeded_cli: Cli) -> None:
-        """`state --json` gives actor, counterpart, on and all eleven dimensions."""
+        """`state --json` gives actor, counterpart, on, existence and all eleven dimensions."""
         result = seeded_cli("state", "RUS", "TALIBAN", "--on", REPORT_DAY, "--json")
         assert result.exit_code == 0, result.output
         data = json.loads(result.stdout)
-        assert {"actor", "counterpart", "on", "dimensions"} <= set(data)
+        assert {"actor", "counterpart", "on", "exists", "lifespans", "dimensions"} <= set(data)
         assert (data["actor"], data["counterpart"], data["on"]) == ("RUS", "TALIBAN", REPORT_DAY)
         assert list(data["dimensions"]) == list(DIMENSIONS)
         for entry in data["dimensions"].values():
-            assert set(entry) == {"value", "since", "uncertain", "possible", "events"}
+            assert set(entry) == {
+                "value",
+                "since",
+                "uncertain",
+                "possible",
+                "events",
+                "machine_coded",
+            }
             assert isinstance(entry["uncertain"], bool) and isinstance(entry["events"], list)
         recognition = data["dimensions"]["recognition"]
         assert (recognition["value"], recognition["since"]) == ("recognized", "2025-07-03")
@@ -271,12 +278,15 @@ class TestVerify:
         """After an edit behind the tool's back, verify exits 1 naming that seq."""
         raw = sqlite3.connect(seeded_cli.db)
         raw.execute("DROP TRIGGER events_no_update")
-        raw.execute("UPDATE events SET body = replace(body, '2003', '2004') WHERE seq = 3")
+        (seq,) = raw.execute(
+            'SELECT min(seq) FROM events WHERE body LIKE \'%"on":"2003"%\''
+        ).fetchone()
+        raw.execute("UPDATE events SET body = replace(body, '2003', '2004') WHERE seq = ?", (seq,))
         raw.commit()
         raw.close()
         result = seeded_cli("verify")
         assert result.exit_code == 1
-        assert "seq 3" in result.stderr and "Traceback" not in result.output
+        assert f"seq {seq}:" in result.stderr and "Traceback" not in result.output
 
 
 class TestDefaultDatabase:

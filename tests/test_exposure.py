@@ -170,7 +170,7 @@ class TestBoundParameters:
 # Anything else formatted into a statement fails the test below and must be reviewed.
 SAFE_FRAGMENTS = {
     "runner.py": {"', '.join(columns)", "marks"},  # tracker/bench/runner.py
-    "projection.py": {"name"},  # for name in DIMENSIONS
+    "projection.py": {"name", "E_COLUMNS", "marks", "n"},  # name: in DIMENSIONS; n: 1, 2
     # _TYPES: typeof() of each of COLUMNS; E_COLUMNS: COLUMNS of `events AS e`;
     # table: "events" or "entity_log" (_hash_at's callers)
     "verify.py": {"COLUMNS", "E_COLUMNS", "_TYPES", "table"},

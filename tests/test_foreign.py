@@ -21,6 +21,8 @@ from .test_cli import commands
 
 SCENARIO = Path(__file__).resolve().parent.parent / "seeds" / "scenarios"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COW = FIXTURES / "cow"
+STATES = COW / "states2016.csv"
 
 
 def foreign_sqlite(path: Path, wal: bool) -> Path:
@@ -62,7 +64,8 @@ def arguments(ledger: Path, out: Path) -> list[list[str]]:
         ["retract", "d6e9101a", "--reason", "r", "--source", "s"],
         ["load", str(ledger)],
         ["import", "gdelt", str(FIXTURES / "20250712000000.export.CSV")],
-        ["import", "cow", str(FIXTURES / "diplomatic_exchange_2006v1.csv")],
+        ["import", "cow", str(COW / "Diplomatic_Exchange_2006v1.csv"), "--states", str(STATES)],
+        ["import", "cow-states", str(STATES)],
         ["export", "-o", str(out)],
         ["verify"],
         ["rebuild"],

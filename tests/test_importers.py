@@ -1,41 +1,26 @@
-"""The GDELT and Correlates of War importers: mapping, reports, idempotence, malformed files."""
+"""The GDELT importer and the reading every importer shares: mapping, buckets, evidence,
+idempotence, and malformed or hostile files refused in one line (the COW importers are in
+test_cow.py)."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from events import EnvoyRecalled, EnvoySent
 from tests.conftest import Cli
 from tracker.entities import Entity
 from tracker.errors import LedgerError
-from tracker.importers import cow, gdelt
+from tracker.importers import gdelt, reading
 from tracker.query import state
 from tracker.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GDELT = FIXTURES / "20250712000000.export.CSV"
-COW = FIXTURES / "diplomatic_exchange_2006v1.csv"
-
-# COW's own state list (COW-country-codes.csv: CCode, StateAbb, StateNme) for the codes in
-# the COW fixture, with the ISO code each must map to in the years the fixture uses.
-COW_STATES = {
-    (2, 1990): "USA",  # USA, United States of America
-    (20, 1990): "CAN",  # CAN, Canada
-    (40, 1990): "CUB",  # CUB, Cuba
-    (315, 1990): "CSK",  # CZE, Czechoslovakia
-    (316, 1995): "CZE",  # CZR, Czech Republic
-    (365, 1990): "SUN",  # RUS, Russia (the Soviet Union until 1991)
-    (365, 1995): "RUS",
-    (700, 1990): "AFG",  # AFG, Afghanistan
-    (710, 1990): "CHN",  # CHN, China
-    (732, 1990): "KOR",  # ROK, South Korea
-    (770, 1990): "PAK",  # PAK, Pakistan
-    (817, 1975): None,  # RVN, Republic of Vietnam: no ISO code
-}
 
 
 def _json(result: object) -> dict[str, object]:
@@ -43,6 +28,18 @@ def _json(result: object) -> dict[str, object]:
     data = json.loads(output)
     assert isinstance(data, dict)
     return data
+
+
+def _variant(tmp_path: Path, line: int, change: dict[int, str], name: str = "bad") -> Path:
+    """The fixture with some fields of one line replaced ("<drop>" drops the field)."""
+    rows = GDELT.read_text(encoding="utf-8").splitlines()
+    fields = rows[line - 1].split("\t")
+    for index, value in change.items():
+        fields[index] = value
+    rows[line - 1] = "\t".join(v for v in fields if v != "<drop>")
+    path = tmp_path / f"{name}.export.CSV"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 class TestGdeltMapping:
@@ -84,8 +81,7 @@ class TestGdeltImport:
         """A 054 row becomes recognition_granted, citing GLOBALEVENTID and SOURCEURL."""
         result = cli("import", "gdelt", "--quiet", str(GDELT))
         assert result.exit_code == 0, result.output
-        shown = cli("state", "RUS", "TALIBAN", "--on", "2025-07-04", "--json")
-        data = _json(shown)
+        data = _json(cli("state", "RUS", "TALIBAN", "--on", "2025-07-04", "--json"))
         dimensions = data["dimensions"]
         assert isinstance(dimensions, dict)
         assert dimensions["recognition"]["value"] == "recognized"
@@ -96,56 +92,66 @@ class TestGdeltImport:
         (source,) = events[event_id]["sources"]
         assert source["url"] == "https://news.example.com/2025/07/03/russia-recognises-taliban"
         assert source["locator"] == "GLOBALEVENTID 1240000001"
-        assert (
-            "https://news.example.com/2025/07/03/russia-recognises-taliban"
-            in cli("state", "RUS", "TALIBAN", "--on", "2025-07-04").output
+
+    def test_events_are_machine_coded(self, store: Store) -> None:
+        """Every imported event has evidence "machine", and its note gives the CAMEO code and
+        the row's sources, articles and root flag."""
+        gdelt.import_files(store, [GDELT], quiet=True)
+        found = [record.event for record in store.scan()]
+        assert found and all(e.evidence == "machine" for e in found)
+        assert all(r.machine_coded for r in store.scan())
+        chad = next(e for e in found if (e.actor, e.counterpart) == ("TCD", "ISR"))
+        assert chad.note == (
+            "machine-coded (GDELT): CAMEO 161 Reduce or break diplomatic relations; "
+            "Actor1Code TCDGOV, Actor2Code ISRGOV; 1 source, 1 article, a root event"
         )
 
-    def test_events_are_marked_machine_coded(self, store: Store) -> None:
-        """Every imported event's note says it was machine-coded by GDELT."""
-        gdelt.import_files(store, [GDELT], quiet=True)
-        notes = [record.event.note for record in store.scan()]
-        assert notes and all(n and n.startswith("machine-coded (GDELT)") for n in notes)
-
     def test_importing_twice_adds_nothing(self, cli: Cli) -> None:
-        """Ids are content hashes: a second import of the same file adds no event."""
+        """Ids are content hashes: a second import adds no event, and its rows are "already
+        present" instead of "imported"."""
         first = _json(cli("import", "gdelt", "--quiet", "--json", str(GDELT)))
         second = _json(cli("import", "gdelt", "--quiet", "--json", str(GDELT)))
-        assert first["added"] == 10 and first["already_present"] == 0
-        assert second["added"] == 0 and second["already_present"] == 10
+        assert first["added"] == 11 and first["already_present"] == 0
+        assert second["added"] == 0 and second["already_present"] == 11
+        assert first["buckets"]["imported"] == 11  # type: ignore[index]
+        assert second["buckets"]["already present"] == 11  # type: ignore[index]
+        assert "imported" not in second["buckets"]  # type: ignore[operator]
         assert "already imported" in cli("import", "gdelt", "--quiet", str(GDELT)).output
 
-    def test_report_counts_unmapped_codes_and_actors(self, cli: Cli) -> None:
-        """The end-of-import report counts every row it could not map or chose to skip."""
+    def test_every_row_in_one_bucket(self, cli: Cli) -> None:
+        """The buckets add up to the rows read; a row with two unmapped actors is one row
+        (both its codes are listed)."""
         report = _json(cli("import", "gdelt", "--quiet", "--json", str(GDELT)))
-        assert report["rows"] == 20
-        assert report["unmapped"] == {
-            "actors": {"PAKTAL": 1, "RUSOPP": 1, "USABUS": 1},
+        assert report["rows"] == 22
+        assert report["buckets"] == {
+            "imported": 11,
+            "unmapped: with an actor not in the table": 4,
+            "skipped: repeated GLOBALEVENTID": 2,
+            "unmapped: with an event code not in the table": 2,
+            "skipped: CAMEO 1722 toward a state": 1,
+            "skipped: missing actor code": 1,
+            "skipped: same entity on both sides": 1,
+        }
+        buckets = report["buckets"]
+        assert isinstance(buckets, dict) and sum(buckets.values()) == report["rows"]
+        assert report["unmapped_codes"] == {
+            "actor codes": {"RUSOPP": 2, "USABUS": 2, "PAKTAL": 1},
             "event codes": {"0211": 1, "042": 1},
         }
-        assert report["skipped"] == {
-            "repeated GLOBALEVENTID": 2,
-            "CAMEO 1722 toward a state": 1,
-            "missing actor code": 1,
-            "same entity on both sides": 1,
-        }
-        skipped = report["skipped"]
-        unmapped = report["unmapped"]
-        assert isinstance(skipped, dict) and isinstance(unmapped, dict)
-        accounted = sum(skipped.values()) + sum(sum(c.values()) for c in unmapped.values())
-        assert report["events"] == 10 and accounted + 10 == 20  # no row silently dropped
         text = cli("import", "gdelt", "--quiet", str(GDELT)).output
-        assert "unmapped event codes: 2 rows with 2 codes: 0211 x1, 042 x1" in text
-        assert "unmapped actors: 3 rows with 3 codes" in text
+        assert "  6 unmapped: 4 with an actor not in the table" in text
+        assert "unmapped actor codes: RUSOPP x2, USABUS x2, PAKTAL x1" in text
 
-    def test_filters(self, store: Store) -> None:
-        """--root-only, --min-sources and --min-articles skip rows, and say how many."""
+    def test_filters_say_how_many_rows_each_removed(self, store: Store) -> None:
+        """--root-only, --min-sources and --min-articles each have a bucket, and the buckets
+        still add up."""
         options = gdelt.Options(min_sources=2, min_articles=5, root_only=True)
         report = gdelt.import_files(store, [GDELT], options, quiet=True)
-        assert report.skipped["not a root event (--root-only)"] == 1
-        assert report.skipped["fewer than 2 sources (--min-sources)"] == 5
-        assert report.skipped["fewer than 5 articles (--min-articles)"] == 3
+        assert report.buckets["skipped: not a root event (--root-only)"] == 1
+        assert report.buckets["skipped: fewer than 2 sources (--min-sources)"] == 6
+        assert report.buckets["skipped: fewer than 5 articles (--min-articles)"] == 4
         assert report.added == 7
+        assert sum(report.buckets.values()) == report.rows == 22
 
     def test_declares_missing_entities_only(self, seeded: Store) -> None:
         """Non-state entities are declared when absent; a curated declaration is kept."""
@@ -163,14 +169,13 @@ class TestGdeltImport:
             out.write(GDELT, GDELT.name)
         zipped = gdelt.import_files(store, [archive], quiet=True)
         plain = gdelt.import_files(store, [GDELT], quiet=True)
-        assert zipped.added == 10 and plain.added == 0 and plain.present == 10
+        assert zipped.added == 11 and plain.added == 0 and plain.present == 11
 
     def test_category_mappings(self, store: Store) -> None:
         """161 severs relations both ways, 163 sanctions, 166 expels, 0812 removes a ban."""
         gdelt.import_files(store, [GDELT], quiet=True)
         on = "2025-07-31"
-        ukr = state(store, "RUS", "UKR", on).dimensions["relations"]
-        assert ukr.value == "severed"
+        assert state(store, "RUS", "UKR", on).dimensions["relations"].value == "severed"
         usa = state(store, "USA", "TALIBAN", on).dimensions["sanctions"]
         assert usa.value == frozenset()  # imposed on 07-05, eased on 07-06 (085)
         assert state(store, "UN", "TALIBAN", on).dimensions["sanctions"].value == frozenset(
@@ -181,144 +186,238 @@ class TestGdeltImport:
         assert {"designation_removed", "cooperation_agreed", "envoy_expelled"} <= types
 
 
+class TestMachineCodedAnswers:
+    """An answer that rests only on machine-coded events says so; --curated-only drops it."""
+
+    def test_state_marks_and_curated_only_drops(self, cli: Cli) -> None:
+        """Chad's `severed` from one GDELT row is marked in JSON and in the table, and gone
+        when asked of curated events only."""
+        cli("import", "gdelt", "--quiet", str(GDELT))
+        data = _json(cli("state", "TCD", "ISR", "--on", "2025-07-12", "--json"))
+        relations = data["dimensions"]["relations"]  # type: ignore[index]
+        assert relations["value"] == "severed" and relations["machine_coded"] is True
+        table = cli("state", "TCD", "ISR", "--on", "2025-07-12").output
+        assert "severed *" in table and "rests only on machine-coded events" in table
+        curated = _json(
+            cli("state", "TCD", "ISR", "--on", "2025-07-12", "--curated-only", "--json")
+        )
+        assert curated["curated_only"] is True
+        assert curated["dimensions"]["relations"]["value"] == "none"  # type: ignore[index]
+
+    def test_who_and_first_mark_and_drop(self, cli: Cli) -> None:
+        """who lists a machine-coded match under machine_coded, first marks it, and neither
+        finds it with --curated-only."""
+        cli("import", "gdelt", "--quiet", str(GDELT))
+        where = ("--where", "relations=severed", "--on", "2025-07-12")
+        found = _json(cli("who", "ISR", *where, "--json"))
+        assert found["actors"] == ["TCD"] and found["machine_coded"] == ["TCD"]
+        assert "TCD *" in cli("who", "ISR", *where).output
+        assert _json(cli("who", "ISR", *where, "--curated-only", "--json"))["actors"] == []
+        first = _json(cli("first", "ISR", "--where", "relations=severed", "--json"))
+        assert first["actor"] == "TCD" and first["machine_coded"] is True
+        dropped = _json(
+            cli("first", "ISR", "--where", "relations=severed", "--curated-only", "--json")
+        )
+        assert dropped["actor"] is None
+
+    def test_events_of_the_earlier_importer_are_machine_coded(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """An event the GDELT importer stored before `evidence` existed (known by its note) is
+        machine-coded too: it never passes for a curated fact."""
+        ledger = tmp_path / "old.jsonl"
+        ledger.write_text(
+            '{"type": "relations_severed", "actor": "TCD", "counterpart": "ISR", '
+            '"on": "2025-07-10", "note": "machine-coded (GDELT): CAMEO 161", "sources": '
+            '[{"title": "GDELT", "publisher": "The GDELT Project", "date": "2025-07-10"}]}\n',
+            encoding="utf-8",
+        )
+        assert cli("load", "--quiet", str(ledger)).exit_code == 0
+        data = _json(cli("state", "TCD", "ISR", "--on", "2025-07-12", "--json"))
+        assert data["dimensions"]["relations"]["machine_coded"] is True  # type: ignore[index]
+
+    def test_a_curated_event_beside_it_is_not_marked(self, cli: Cli, tmp_path: Path) -> None:
+        """A value that a curated event also stands behind is not machine-coded only."""
+        cli("import", "gdelt", "--quiet", str(GDELT))
+        ledger = tmp_path / "chad.toml"
+        ledger.write_text(
+            '[[event]]\ntype = "relations_severed"\nactor = "TCD"\ncounterpart = "ISR"\n'
+            'on = "2025-07-10"\nsources = [{ title = "Report", publisher = "Desk", '
+            'date = "2025-07-11" }]\n',
+            encoding="utf-8",
+        )
+        assert cli("load", "--quiet", str(ledger)).exit_code == 0
+        data = _json(cli("state", "TCD", "ISR", "--on", "2025-07-12", "--json"))
+        assert data["dimensions"]["relations"]["machine_coded"] is False  # type: ignore[index]
+
+
+def _one_line_refusal(cli: Cli, path: Path, line: int | None, reason: str) -> None:
+    """The import exits 1 with one line naming the file (and line) and the reason; nothing
+    is written."""
+    result = cli("import", "gdelt", "--quiet", str(path))
+    assert result.exit_code == 1, result.output
+    where = f"{path}:{line}" if line is not None else str(path)
+    (message,) = result.output.strip().splitlines()
+    assert message.startswith(f"error: {where}: "), message
+    assert reason in message, message
+    assert "Traceback" not in result.output
+    with Store(cli.db) as store:
+        assert store.count() == 0
+
+
 class TestGdeltMalformed:
     """A malformed row aborts the whole import with one line naming the file and line."""
 
-    def _variant(self, tmp_path: Path, line: int, change: dict[int, str]) -> Path:
-        rows = GDELT.read_text(encoding="utf-8").splitlines()
-        fields = rows[line - 1].split("\t")
-        for index, value in change.items():
-            fields[index] = value
-        rows[line - 1] = "\t".join(v for v in fields if v != "<drop>")
-        path = tmp_path / "bad.export.CSV"
-        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-        return path
-
     def test_wrong_column_count(self, cli: Cli, tmp_path: Path) -> None:
         """A row with 60 columns stops the import; nothing is written."""
-        bad = self._variant(tmp_path, 7, {40: "<drop>"})
+        bad = _variant(tmp_path, 7, {40: "<drop>"})
         result = cli("import", "gdelt", "--quiet", str(GDELT), str(bad))
         assert result.exit_code == 1
         assert result.output.strip().splitlines() == [
             f"error: {bad}:7: expected 61 tab-separated columns (GDELT 2.0 event export), found 60"
         ]
-        with Store(cli.db) as store:
-            assert store.count() == 0
 
     def test_bad_date(self, tmp_path: Path, store: Store) -> None:
         """An impossible SQLDATE is reported with its file and line."""
-        bad = self._variant(tmp_path, 3, {1: "20251341"})
+        bad = _variant(tmp_path, 3, {1: "20251341"})
         with pytest.raises(LedgerError) as caught:
             gdelt.import_files(store, [bad], quiet=True)
         assert (caught.value.path, caught.value.line) == (str(bad), 3)
         assert "SQLDATE '20251341'" in caught.value.reason
         assert store.count() == 0
 
+    @pytest.mark.parametrize(
+        ("column", "value", "reason"),
+        [
+            (gdelt.NUM_SOURCES, "\u00b2", "NumSources '²' is not a whole number"),
+            (gdelt.NUM_SOURCES, "\u0663", "NumSources '٣' is not a whole number"),
+            (gdelt.NUM_ARTICLES, "+2", "NumArticles '+2' is not a whole number"),
+            (gdelt.NUM_ARTICLES, "1_0", "NumArticles '1_0' is not a whole number"),
+            (gdelt.SQLDATE, "20250703junk", "SQLDATE '20250703junk' is not a date"),
+            (gdelt.SQLDATE, "\uff12\uff10\uff12\uff15\uff10\uff17\uff10\uff13", "is not a date"),
+            (gdelt.DATEADDED, "2025070314150", "DATEADDED '2025070314150' is not a date"),
+            (gdelt.DATEADDED, "20250703251500", "no such time of day"),
+            (gdelt.GLOBALEVENTID, "\uff11\uff12\uff13", "is not a number"),
+            (gdelt.IS_ROOT, "2", "IsRootEvent '2' is not 0 or 1"),
+            (gdelt.SOURCEURL, "https://x.example/\x00a", "NUL character"),
+            (gdelt.SOURCEURL, "https://x.example/\x1b]0;x\x07", "SOURCEURL holds a control"),
+            (gdelt.SOURCEURL, "https://x.example/" + "a" * 20_000, "SOURCEURL is longer than"),
+            (gdelt.ACTOR1[0], "RUS\x1bGOV", "actor codes holds a control character"),
+            (gdelt.ACTOR1[0], "RUS" * 30, "actor codes is longer than 64 characters"),
+        ],
+    )
+    def test_hostile_fields(
+        self, cli: Cli, tmp_path: Path, column: int, value: str, reason: str
+    ) -> None:
+        """Non-ASCII digits, trailing junk, bad times, control characters, overlong or NUL
+        text: each is one line naming file and line, exit 1, nothing written."""
+        _one_line_refusal(cli, _variant(tmp_path, 4, {column: value}), 4, reason)
+
+    def test_invalid_utf8_is_refused_not_replaced(self, cli: Cli, tmp_path: Path) -> None:
+        """A byte that is not UTF-8 is refused at its line, never read as U+FFFD."""
+        rows = GDELT.read_bytes().split(b"\n")
+        rows[4] = rows[4].replace(b"https://", b"https://\xff", 1)
+        bad = tmp_path / "latin.export.CSV"
+        bad.write_bytes(b"\n".join(rows))
+        _one_line_refusal(cli, bad, 5, "not UTF-8 text")
+
     def test_missing_file(self, cli: Cli, tmp_path: Path) -> None:
-        """A file that cannot be read is a one-line error for either importer."""
-        for source in ("gdelt", "cow"):
-            result = cli("import", source, "--quiet", str(tmp_path / "absent.csv"))
+        """A file that cannot be read is a one-line error for every importer."""
+        absent = tmp_path / "absent.csv"
+        for args in (["gdelt"], ["cow", "--states", str(absent)], ["cow-states"]):
+            result = cli("import", *args, "--quiet", str(absent))
             assert result.exit_code == 1
-            assert result.output.startswith(f"error: {tmp_path / 'absent.csv'}: cannot read")
+            assert result.output.startswith(f"error: {absent}: cannot read"), result.output
+
+    @pytest.mark.parametrize("kind", ["fifo", "device"])
+    def test_not_a_regular_file(self, cli: Cli, tmp_path: Path, kind: str) -> None:
+        """A FIFO or /dev/zero is refused before anything is read (it would block or never
+        end)."""
+        if kind == "fifo":
+            path = tmp_path / "pipe.csv"
+            os.mkfifo(path)
+        else:
+            path = Path("/dev/zero")
+        result = cli("import", "gdelt", "--quiet", str(path))
+        assert result.exit_code == 1 and "not a regular file" in result.output, result.output
+
+    def test_a_directory_is_not_read(self, store: Store, tmp_path: Path) -> None:
+        """A directory given to the library is refused as not a regular file."""
+        folder = tmp_path / "folder.csv"
+        folder.mkdir()
+        with pytest.raises(LedgerError, match="not a regular file"):
+            gdelt.import_files(store, [folder], quiet=True)
+
+    def test_wrong_extension_is_refused_before_reading(self, cli: Cli, tmp_path: Path) -> None:
+        """A file without the format's extension is refused without being opened."""
+        path = tmp_path / "export.txt"
+        path.write_bytes(GDELT.read_bytes())
+        result = cli("import", "gdelt", "--quiet", str(path))
+        assert result.exit_code == 1 and "not a file of this format" in result.output
+
+    def test_zips_that_are_not_exports(self, cli: Cli, tmp_path: Path) -> None:
+        """A .zip that is no zip, one with no CSV inside, or a damaged member: one line each."""
+        fake = tmp_path / "fake.export.CSV.zip"
+        fake.write_bytes(b"not a zip at all")
+        _one_line_refusal(cli, fake, None, "not a zip file")
+        empty = tmp_path / "empty.zip"
+        with zipfile.ZipFile(empty, "w") as out:
+            out.writestr("notes.txt", "nothing here")
+        _one_line_refusal(cli, empty, None, "no .csv file in the zip")
+        damaged = tmp_path / "damaged.zip"
+        with zipfile.ZipFile(damaged, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            out.writestr("x.export.CSV", GDELT.read_bytes() * 20)
+        data = bytearray(damaged.read_bytes())
+        data[100:140] = bytes(40)  # inside the compressed member
+        damaged.write_bytes(bytes(data))
+        result = cli("import", "gdelt", "--quiet", str(damaged))
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.output.startswith(f"error: {damaged}"), result.output
 
 
-class TestCowMapping:
-    """COW country codes to ISO codes, checked against COW's own list."""
+class TestBoundedReading:
+    """Published files are read as streams, with caps: a huge line is refused at the cap."""
 
-    @pytest.mark.parametrize(("key", "expected"), sorted(COW_STATES.items()))
-    def test_fixture_codes(self, key: tuple[int, int], expected: str | None) -> None:
-        """Each code in the fixture maps to the ISO code of COW's state in that year."""
-        assert cow.iso_code(*key) == expected
+    class _Counted(io.RawIOBase):
+        """A stream of 64 MiB of one byte, no line break, that counts how much was read."""
 
-    def test_overrides_are_needed(self) -> None:
-        """The override table corrects codes where country_converter's table differs."""
-        table = cow.converter_table()
-        assert table[315] == "CZE" and cow.iso_code(315, 1990) == "CSK"
-        assert table[817] == "VNM" and cow.iso_code(817, 1975) is None
-        assert table[970] == "KIR" and cow.iso_code(970, 2000) == "NRU"
-        assert 255 not in table and cow.iso_code(255, 2000) == "DEU"
+        def __init__(self) -> None:
+            self.read_so_far = 0
 
+        def readable(self) -> bool:
+            return True
 
-class TestCowImport:
-    """`tracker import cow` on the fixture file."""
+        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+            size = min(len(buffer), (64 << 20) - self.read_so_far)
+            buffer[:size] = b"a" * size
+            self.read_so_far += size
+            return size
 
-    def test_level_change_is_dated_by_the_snapshot_window(self, cli: Cli) -> None:
-        """0 in 1990 and 3 in 1995: uncertain on 1993-06-01, ambassador on 1996-01-01."""
-        assert cli("import", "cow", "--quiet", str(COW)).exit_code == 0
-        for actor, counterpart in (("CHN", "KOR"), ("KOR", "CHN")):
-            middle = _json(cli("state", actor, counterpart, "--on", "1993-06-01", "--json"))
-            after = _json(cli("state", actor, counterpart, "--on", "1996-01-01", "--json"))
-            envoy = middle["dimensions"]["envoy_sent"]  # type: ignore[index]
-            assert envoy["value"] == "none" and envoy["uncertain"] is True
-            assert envoy["possible"] == ["none", "ambassador"]
-            settled = after["dimensions"]["envoy_sent"]  # type: ignore[index]
-            assert settled["value"] == "ambassador" and settled["uncertain"] is False
-            (event,) = after["events"].values()  # type: ignore[attr-defined]
-            assert event["on"] == "1990/1995"
+    def test_a_line_without_end_is_refused_at_the_cap(self) -> None:
+        """A line without end is refused once it passes the cap, after reading no more than
+        the cap and a chunk or two, not the whole stream."""
+        raw = self._Counted()
+        with pytest.raises(LedgerError) as caught:
+            list(reading.lines("endless", io.BufferedReader(raw), max_line=1 << 16))
+        assert caught.value.line == 1 and "line longer than 65536 bytes" in caught.value.reason
+        assert raw.read_so_far <= (1 << 16) + 2 * reading.CHUNK
 
-    def test_direction_of_dr_at_1_and_dr_at_2(self, store: Store) -> None:
-        """DR_at_1 is country 2's envoy at country 1; DR_at_2 country 1's at country 2."""
-        cow.import_files(store, [COW], quiet=True)
-        # 700 AFG, 770 PAK: DR_at_1 (PAK at AFG) 2 in 1990; DR_at_2 (AFG at PAK) 1 in 1990.
-        assert state(store, "PAK", "AFG", "1991-01-01").dimensions["envoy_sent"].value == "minister"
-        assert (
-            state(store, "AFG", "PAK", "1991-01-01").dimensions["envoy_sent"].value
-            == "charge_d_affaires"
-        )
-        # AFG's level falls to 0 in 2000: a recall dated 1995/2000.
-        recalled = [r.event for r in store.scan() if isinstance(r.event, EnvoyRecalled)]
-        assert [(e.actor, e.counterpart, e.on) for e in recalled] == [("AFG", "PAK", "1995/2000")]
-        # PAK's 1995 level is missing (-9): its change spans 1990/2000.
-        sent = {
-            (e.actor, e.counterpart, e.on)
-            for r in store.scan()
-            if isinstance(e := r.event, EnvoySent)
-        }
-        assert ("PAK", "AFG", "1990/2000") in sent
-
-    def test_level_nine_and_state_successions(self, store: Store) -> None:
-        """Level 9 is `other`; the USSR's dyads are SUN's, Russia's start in 1990/1995."""
-        cow.import_files(store, [COW], quiet=True)
-        assert state(store, "CUB", "USA", "1990-06-01").dimensions["envoy_sent"].value == "other"
-        assert (
-            state(store, "USA", "SUN", "1986-01-01").dimensions["envoy_sent"].value == "ambassador"
-        )
-        russia = state(store, "USA", "RUS", "1993-01-01").dimensions["envoy_sent"]
-        assert russia.uncertain and russia.possible == ("none", "ambassador")
-        assert (
-            state(store, "USA", "CZE", "1996-01-01").dimensions["envoy_sent"].value == "ambassador"
-        )
-
-    def test_report_and_idempotence(self, cli: Cli) -> None:
-        """Unmapped codes, unknown levels and missing values are counted; reimport adds nothing."""
-        first = _json(cli("import", "cow", "--quiet", "--json", str(COW)))
-        assert first["rows"] == 36 and first["added"] == first["events"] == 24
-        assert first["unmapped"] == {"COW country codes": {"817": 1}, "levels": {"7": 1}}
-        assert first["skipped"] == {"missing level (-9)": 1}
-        second = _json(cli("import", "cow", "--quiet", "--json", str(COW)))
-        assert second["added"] == 0 and second["already_present"] == 24
-
-    def test_sources_name_the_rows(self, store: Store) -> None:
-        """Each event cites the data set, version and the snapshots it was read from."""
-        cow.import_files(store, [COW], quiet=True)
-        (event,) = [
-            r.event for r in store.scan() if (r.event.actor, r.event.counterpart) == ("CHN", "KOR")
-        ]
-        (source,) = event.sources
-        assert source.title == "Diplomatic Exchange data set, v2006.1"
-        assert source.publisher == "Correlates of War Project"
-        assert source.locator == (
-            "1990: DR_at_2=0 (ccode1 710, ccode2 732); 1995: DR_at_2=3 (ccode1 710, ccode2 732)"
-        )
-
-    def test_malformed_rows_abort(self, cli: Cli, tmp_path: Path) -> None:
-        """A bad header or a non-numeric level stops the import with the file and line."""
-        bad = tmp_path / "bad.csv"
-        bad.write_text(COW.read_text().replace("2,40,1990,9,9", "2,40,1990,x,9"))
-        result = cli("import", "cow", "--quiet", str(bad))
+    def test_a_zip_of_one_huge_line(self, cli: Cli, tmp_path: Path) -> None:
+        """A small zip holding a line longer than the cap is refused, naming the member."""
+        bomb = tmp_path / "bomb.export.CSV.zip"
+        with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            out.writestr("bomb.export.CSV", b"1" * (gdelt.MAX_LINE + 10))
+        assert bomb.stat().st_size < 10_000
+        result = cli("import", "gdelt", "--quiet", str(bomb))
         assert result.exit_code == 1
-        assert result.output.strip() == f"error: {bad}:9: DR_at_1 'x' is not a whole number"
-        header = tmp_path / "header.csv"
-        header.write_text("a,b,c\n1,2,3\n")
-        result = cli("import", "cow", "--quiet", str(header))
-        assert result.exit_code == 1 and f"{header}:1: not a COW Diplomatic" in result.output
+        assert result.output.strip() == (
+            f"error: {bomb}:bomb.export.CSV:1: line longer than {gdelt.MAX_LINE} bytes"
+        )
+
+    def test_total_size_is_capped(
+        self, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """More bytes than the cap, in lines of any length, are refused too."""
+        monkeypatch.setattr(reading, "MAX_TOTAL", 1000)
+        result = cli("import", "gdelt", "--quiet", str(GDELT))
+        assert result.exit_code == 1 and "more than 1000 bytes" in result.output

@@ -14,7 +14,13 @@ PACKAGES = ("events", "tracker")
 MAX_LINES = 500
 
 # The pure core: no database, no command line, no clock, no randomness, no files or processes.
-PURE = ("tracker.dates", "tracker.reducers", "tracker.timeline")
+PURE = (
+    "tracker.dates",
+    "tracker.reducers",
+    "tracker.folds",
+    "tracker.lifespans",
+    "tracker.timeline",
+)
 IMPURE_MODULES = frozenset(
     {
         *("sqlite3", "sqlite_utils", "click", "time", "random", "secrets", "uuid", "logging"),

@@ -163,17 +163,26 @@ class TestState:
         assert query.state(seed, "FRA", "TALIBAN", REPORT_DAY).dimensions == NOTHING
 
     def test_to_json_shape(self, seed: Store) -> None:
-        """to_json carries every dimension with value, since, uncertain, possible and events."""
+        """to_json carries every dimension with value, since, uncertain, possible, events and
+        whether it rests only on machine-coded events."""
         data = query.state(seed, "RUS", "TALIBAN", REPORT_DAY).to_json()
-        assert {"actor", "counterpart", "on", "dimensions"} <= set(data)
+        assert {"actor", "counterpart", "on", "exists", "lifespans", "dimensions"} <= set(data)
         assert set(data["dimensions"]) == set(DIMENSIONS)
         for entry in data["dimensions"].values():
-            assert set(entry) == {"value", "since", "uncertain", "possible", "events"}
+            assert set(entry) == {
+                "value",
+                "since",
+                "uncertain",
+                "possible",
+                "events",
+                "machine_coded",
+            }
 
     def test_sources_are_those_of_the_events_behind_the_answer(self, seed: Store) -> None:
         """`events` lists exactly the ids the dimensions name, read from the store on first use."""
         result = query.state(seed, "RUS", "TALIBAN", REPORT_DAY)
         named = {i for ans in result.dimensions.values() for i in ans.events}
+        named |= {i for life in result.lifespans.values() for i in life.events}
         assert set(result.events) == named
         assert result.events == seed.sources(named)
 
@@ -219,12 +228,14 @@ class TestHistory:
 
 
 def test_projection_answer_equals_direct_fold(seed: Store) -> None:
-    """For every seeded dyad at every day where answers change, projection == direct fold."""
+    """For every seeded dyad at every day where answers change (its lifespans' too),
+    projection == direct fold."""
     dyads = list(projection.all_dyads(seed.conn))
     assert len(dyads) > 5
     for dyad in dyads:
         records = effective(seed.records(dyad))
-        for day in [*boundary_days(records), "1900-01-01", "2100-01-01"]:
-            direct = at(records, dyad, day)
+        bounds = projection.bounds(seed.conn, dyad)
+        for day in [*boundary_days([*records, *bounds]), "1900-01-01", "2100-01-01"]:
+            direct = at(records, dyad, day, bounds)
             stored = query.state(seed, *dyad, day).dimensions
             assert stored == direct, (dyad, day)

@@ -60,9 +60,10 @@ class TestSeedReplay:
         assert inspect.isgenerator(replay(seeded))
 
     def test_world_replay_is_in_replay_order(self, seeded: Store) -> None:
-        """The world's changes come in order of earliest day, latest day and seq."""
-        keys = [c.record.key for c in replay(seeded)]
-        assert keys == sorted(keys)
+        """The world's changes come in order of the day each is placed at: its event's earliest
+        day, or the start of the stretch of the dyad's existence it counts in if later."""
+        days = [c.placed for c in replay(seeded)]
+        assert days == sorted(days)
         assert {c.dyad for c in replay(seeded)} >= {("SUN", "AFG"), ("TALIBAN", "AFG")}
 
     def test_counterpart_selection(self, seeded: Store) -> None:

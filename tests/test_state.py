@@ -7,11 +7,12 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import (
     EVENT_CLASSES,
+    LIFESPAN_TYPES,
     AttackCarriedOut,
     CredentialsAccepted,
     DesignationAdded,
@@ -42,7 +43,9 @@ from tracker.timeline import Record, at, effective, intervals, retracted_ids
 from .strategies import (
     ALL_TYPES,
     FIELDS,
+    LIVES,
     boundary_days,
+    bounded_logs,
     day_texts,
     dyad_event_lists,
     event_lists,
@@ -99,7 +102,12 @@ EFFECTS: list[tuple[str, dict[str, str], tuple[Any, ...], tuple[Any, ...]]] = [
         (("relations", "set", "severed"),),
         (("relations", "set", "severed"),),
     ),
-    ("envoy_sent", {"level": "minister"}, (("envoy_sent", "set", "minister"),), ()),
+    (
+        "envoy_sent",
+        {"level": "minister"},
+        (("envoy_sent", "set", "minister"),),
+        (("envoy_received", "set", "minister"),),
+    ),
     (
         "envoy_recalled",
         {},
@@ -152,8 +160,8 @@ class TestEffects:
     """effects / mirror_effects / dyads: what each event type does to which dyad."""
 
     def test_table_covers_every_type(self) -> None:
-        """The effects table below names every event type once."""
-        assert sorted(row[0] for row in EFFECTS) == sorted(ALL_TYPES)
+        """The effects table names every event type about a dyad once (lifespans bound dyads)."""
+        assert sorted(row[0] for row in EFFECTS) == sorted(set(ALL_TYPES) - LIFESPAN_TYPES)
 
     @pytest.mark.parametrize(("kind", "fields", "forward", "mirror"), EFFECTS)
     def test_effects(
@@ -486,3 +494,30 @@ def test_events_behind_a_value_are_capped() -> None:
     assert slot.since == "2000"
     assert len(slot.events) == MAX_EVENTS
     assert slot.events[0] == "id00" and slot.events[-1] == "id19"
+
+
+class TestOneFactPerEnvoy:
+    """A head of mission from A at B is A's envoy_sent toward B and B's envoy_received from A."""
+
+    @settings(max_examples=max(10, settings().max_examples // 3), deadline=None)
+    @given(bounded_logs(), st.data())
+    def test_the_two_views_agree(self, items: list[Event], data: st.DataObject) -> None:
+        """For any log (lifespans too), dyad and day, A's envoy_sent toward B equals B's
+        envoy_received from A, value, date, uncertainty and events alike."""
+        records = to_records(items)
+        standing = effective(records)
+        lives = [r for r in standing if r.type in LIFESPAN_TYPES]
+        plain = [r for r in standing if r.type not in LIFESPAN_TYPES]
+        actor, counterpart = data.draw(st.permutations(LIVES))[:2]
+        ahead = (actor, counterpart)
+        back = (counterpart, actor)
+        bounds = [r for r in lives if r.actor in ahead]
+        for day in boundary_days(records):
+            sent = at(plain, ahead, day, bounds)["envoy_sent"]
+            received = at(plain, back, day, bounds)["envoy_received"]
+            assert sent == received, day
+        one = [i for i in intervals(plain, ahead, bounds) if i.dimension == "envoy_sent"]
+        two = [i for i in intervals(plain, back, bounds) if i.dimension == "envoy_received"]
+        assert [(i.valid_from, i.valid_to, i.answer) for i in one] == [
+            (i.valid_from, i.valid_to, i.answer) for i in two
+        ]

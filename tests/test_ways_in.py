@@ -31,6 +31,7 @@ from .conftest import fixed_clock
 from .strategies import hostile_texts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STATES = FIXTURES / "cow" / "states2016.csv"  # the membership list COW imports are bounded by
 GDELT_ROW = (FIXTURES / "20250712000000.export.CSV").read_text(encoding="utf-8").split("\n")[0]
 SOURCE = {"title": "Report", "publisher": "Wire", "date": "2025-07-04"}
 EXAMPLES = settings(
@@ -73,8 +74,8 @@ def cow_file(folder: Path, version: str) -> Path:
     with open(path, "w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
         writer = csv.writer(handle)
         writer.writerow(["ccode1", "ccode2", "year", "DR_at_1", "DR_at_2", "DE", "version"])
-        writer.writerow(["710", "732", "1990", "0", "0", "0", version])
-        writer.writerow(["710", "732", "1995", "3", "3", "1", version])
+        writer.writerow(["2", "710", "1990", "0", "0", "0", version])
+        writer.writerow(["2", "710", "1995", "3", "3", "1", version])
     return path
 
 
@@ -119,7 +120,7 @@ def _gdelt(store: Store, folder: Path, text: str) -> None:
 
 
 def _cow(store: Store, folder: Path, text: str) -> None:
-    cow.import_files(store, [cow_file(folder, f"2006.1{text}")], quiet=True)
+    cow.import_files(store, [cow_file(folder, f"2006.1{text}")], states=[STATES], quiet=True)
 
 
 def _retract(store: Store, folder: Path, text: str) -> None:

@@ -64,6 +64,8 @@ def append(
     block's ids are looked up in `events` with one query per 500 ids: nothing is written
     within a block, so each answer is what a lookup at that event would have found.
     """
+    from events.types import entities_named
+
     with _tuned(conn), _fewer_collections():
         declare(conn, entities, now)
         known = _entity_ids(conn)
@@ -87,7 +89,7 @@ def append(
                 if event_id in chunk or event_id in present:
                     skipped += 1
                     continue
-                for entity_id in (event.actor, event.counterpart):
+                for entity_id in entities_named(event):
                     if entity_id not in known:
                         raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
                 seq += 1

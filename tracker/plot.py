@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from . import dates
+from . import dates, projection
 from .errors import TrackerError
 from .query import check_condition, check_entity, who
 from .reducers import DIMENSIONS, default, effects_on, encode
@@ -130,6 +130,7 @@ def dyad_series(store: Store, actor: str, counterpart: str) -> DyadSeries:
     """The intervals of every dimension of actor -> counterpart, and the events that set them."""
     dyad = (check_entity(store, actor), check_entity(store, counterpart))
     standing = effective(store.records(dyad))
+    bounds = projection.bounds(store.conn, dyad)
     spans = tuple(
         Span(
             i.dimension,
@@ -140,7 +141,7 @@ def dyad_series(store: Store, actor: str, counterpart: str) -> DyadSeries:
             tuple(encode(v) for v in i.answer.possible),
             i.answer.events,
         )
-        for i in intervals(standing, dyad)
+        for i in intervals(standing, dyad, bounds)
     )
     marks = []
     for record in standing:
@@ -231,6 +232,9 @@ def count_series(
         )
         for valid_from, valid_to in rows:
             days.update(d for d in (valid_from, valid_to) if d is not None and first < d <= last)
+    for entity in (counterpart, *store.dyads_toward(counterpart)):  # where dyads begin or end
+        for record in projection.lifespan_records(store.conn, entity):
+            days.update(d for d in (record.earliest, record.latest) if first < d <= last)
     points = []
     for day in sorted(days):
         found = who(store, counterpart, conditions, day)

@@ -12,10 +12,14 @@ from collections.abc import Container, Iterable, Iterator
 
 import orjson
 
+from .folds import Interval
 from .reducers import DIMENSIONS, Answer, Dyad, Slot, Value, answer, default, encode
-from .timeline import Interval, Record, effective, intervals
+from .timeline import Record, effective, intervals, standing_lifespans
 
-VERSION = "2"  # of the derived tables' layout: a store with another version rebuilds them
+# The derived tables' layout: a store with another version rebuilds them. 3: envoy_sent also
+# moves the mirror dyad, lifespans bound every dyad, and intervals say which answers rest
+# only on machine-coded events.
+VERSION = "3"
 TABLES = ("dyad_events", "intervals")
 DERIVED = """
 CREATE TABLE IF NOT EXISTS dyad_events (
@@ -37,6 +41,7 @@ CREATE TABLE IF NOT EXISTS intervals (
     uncertain INTEGER NOT NULL,
     possible TEXT NOT NULL,
     events TEXT NOT NULL,
+    machine INTEGER NOT NULL,
     PRIMARY KEY (actor, counterpart, dimension, valid_from)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dimension, valid_from);
@@ -64,7 +69,7 @@ def _possible_text(possible: tuple[Value, ...]) -> str:
     return orjson.dumps([encode(v) for v in possible]).decode()
 
 
-def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
+def _row(dyad: Dyad, interval: Interval, machine: Container[str]) -> tuple[object, ...]:
     ans = interval.answer
     return (
         dyad[0],
@@ -77,7 +82,18 @@ def _row(dyad: Dyad, interval: Interval) -> tuple[object, ...]:
         int(ans.uncertain),
         _possible_text(ans.possible),
         orjson.dumps(ans.events).decode(),
+        int(machine_only(ans.events, machine)),
     )
+
+
+def machine_only(events: Iterable[str], machine: Container[str]) -> bool:
+    """Whether every one of `events` (at least one) is among the `machine`-coded ids."""
+    found = False
+    for event_id in events:
+        if event_id not in machine:
+            return False
+        found = True
+    return found
 
 
 def refresh(
@@ -87,37 +103,144 @@ def refresh(
 ) -> int:
     """Refold each dyad from all its records and replace its intervals; return events folded.
 
-    Dyads in `fresh` have no intervals yet, so there is nothing to delete for them.
+    Dyads in `fresh` have no intervals yet, so there is nothing to delete for them. A dyad of
+    one entity holds that entity's lifespan events: when it is refolded, so is every dyad of
+    the entity not refolded here already (after the others, all with their records written).
     """
     folded = 0
     rows: list[tuple[object, ...]] = []
-    for dyad, records in groups:
+    done: set[Dyad] = set()
+    lives: dict[str, list[Record]] = {}
+    moved: list[str] = []  # entities whose lifespans may have changed
+
+    def fold(dyad: Dyad, records: list[Record], known: bool) -> None:
+        nonlocal folded
         folded += len(records)
-        if dyad not in fresh:
+        done.add(dyad)
+        if dyad[0] == dyad[1]:
+            moved.append(dyad[0])
+            return
+        if known:
             conn.execute("DELETE FROM intervals WHERE actor = ? AND counterpart = ?", dyad)
-        rows.extend(_row(dyad, i) for i in intervals(effective(records), dyad))
+        rows.extend(interval_rows(conn, dyad, records, lives))
         if len(rows) >= 20_000:
             conn.executemany(_INSERT, rows)
             rows.clear()
+
+    for dyad, records in groups:
+        fold(dyad, records, dyad not in fresh)
+    for dyad in dyads_of_entities(conn, moved):
+        if dyad not in done:
+            fold(dyad, _records(conn, dyad), True)
     conn.executemany(_INSERT, rows)
     return folded
 
 
-_INSERT = "INSERT INTO intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+def interval_rows(
+    conn: sqlite3.Connection,
+    dyad: Dyad,
+    records: list[Record],
+    lives: dict[str, list[Record]] | None = None,
+) -> list[tuple[object, ...]]:
+    """The `intervals` rows of a dyad of two entities folded from all its records, bounded by
+    both entities' lifespans (`lives` caches each entity's standing lifespan events)."""
+    cache = {} if lives is None else lives
+    bounds = [r for entity in dyad for r in _lifespans(conn, entity, cache)]
+    machine = {r.id for r in (*records, *bounds) if r.machine_coded}
+    found = intervals(effective(records), dyad, sorted(bounds, key=lambda r: r.key))
+    return [_row(dyad, i, machine) for i in found]
+
+
+_INSERT = "INSERT INTO intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# The stored columns of an event as a Record takes them (tables.E_COLUMNS, which imports this
+# module: a test holds the two to the same text).
+E_COLUMNS = (
+    "e.seq, e.id, e.type, e.actor, e.counterpart, e.valid_time, e.earliest, e.latest, "
+    "e.recorded, e.operand, e.withdraws, e.body"
+)
+
+
+def _records(conn: sqlite3.Connection, dyad: Dyad) -> list[Record]:
+    rows = conn.execute(
+        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+        "WHERE d.actor = ? AND d.counterpart = ? ORDER BY d.seq",
+        dyad,
+    )
+    return [Record(*row) for row in rows]
+
+
+def lifespan_records(conn: sqlite3.Connection, entity: str) -> list[Record]:
+    """Every stored event of the entity's own dyad: its lifespan events and their withdrawals."""
+    return _records(conn, (entity, entity))
+
+
+def bounds(
+    conn: sqlite3.Connection, dyad: Dyad, known_at: str | None = None, *, curated_only: bool = False
+) -> list[Record]:
+    """The standing lifespan events of the dyad's entities, in replay order (what timeline's
+    `at`, `intervals` and `changes` take as `lifespans`): one query for both entities."""
+    rows = conn.execute(_BOTH, (dyad[0], dyad[1]))
+    mine: dict[str, list[Record]] = {}
+    for row in rows:
+        record = Record(*row)
+        mine.setdefault(record.actor, []).append(record)
+    if not mine:
+        return []  # most entities have no lifespan events
+    found = [
+        r
+        for records in mine.values()
+        for r in standing_lifespans(records, known_at, curated_only=curated_only)
+    ]
+    return sorted(found, key=lambda r: r.key)
+
+
+# Both entities' own dyads: a primary-key seek each (standing_lifespans puts them in order).
+_BOTH = " UNION ALL ".join(
+    f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+    f"WHERE d.actor = ?{n} AND d.counterpart = ?{n}"
+    for n in (1, 2)
+)
+
+
+def _lifespans(
+    conn: sqlite3.Connection, entity: str, cache: dict[str, list[Record]]
+) -> list[Record]:
+    if entity not in cache:
+        cache[entity] = standing_lifespans(lifespan_records(conn, entity))
+    return cache[entity]
+
+
+def dyads_of_entities(conn: sqlite3.Connection, entities: list[str]) -> list[Dyad]:
+    """Every dyad with events of which one of `entities` is a side (its own dyad left out)."""
+    found: set[Dyad] = set()
+    for i in range(0, len(entities), 500):
+        chunk = entities[i : i + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT DISTINCT actor, counterpart FROM dyad_events WHERE actor IN ({marks}) "
+            f"OR counterpart IN ({marks})",
+            (*chunk, *chunk),
+        )
+        found.update((a, c) for a, c in rows if a != c)
+    return sorted(found)
 
 
 def all_dyads(conn: sqlite3.Connection) -> Iterator[Dyad]:
-    """Every dyad that some event touches."""
+    """Every dyad that some event touches (an entity's own, holding its lifespan, left out)."""
     yield from conn.execute(
-        "SELECT DISTINCT actor, counterpart FROM dyad_events ORDER BY actor, counterpart"
+        "SELECT DISTINCT actor, counterpart FROM dyad_events WHERE actor != counterpart "
+        "ORDER BY actor, counterpart"
     )
 
 
-def _answer(value: str, since: str | None, uncertain: int, possible: str, events: str) -> Answer:
+def _answer(
+    value: str, since: str | None, uncertain: int, possible: str, events: str, machine: int
+) -> Answer:
     settled = _value(value)
+    ids = tuple(orjson.loads(events))
     if uncertain:
-        return Answer(settled, since, True, _possible(possible), tuple(orjson.loads(events)))
-    return Answer(settled, since, False, (settled,), tuple(orjson.loads(events)))
+        return Answer(settled, since, True, _possible(possible), ids, bool(machine))
+    return Answer(settled, since, False, (settled,), ids, bool(machine))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -156,7 +279,8 @@ def dyad_at(conn: sqlite3.Connection, dyad: Dyad, day: str) -> dict[str, Answer]
 
 
 _DYAD_AT = " UNION ALL ".join(
-    "SELECT * FROM (SELECT dimension, value, since, uncertain, possible, events FROM intervals "
+    "SELECT * FROM (SELECT dimension, value, since, uncertain, possible, events, machine "
+    "FROM intervals "
     f"WHERE actor = ?1 AND counterpart = ?2 AND dimension = '{name}' AND valid_from <= ?3 "
     "ORDER BY valid_from DESC LIMIT 1)"
     for name in DIMENSIONS
@@ -168,7 +292,7 @@ def counterpart_at(
 ) -> dict[str, Answer]:
     """Each actor's answer for `dimension` toward `counterpart` on `day` (initial ones left out)."""
     rows = conn.execute(
-        "SELECT actor, value, since, uncertain, possible, events FROM intervals "
+        "SELECT actor, value, since, uncertain, possible, events, machine FROM intervals "
         "WHERE counterpart = ? AND dimension = ? AND valid_from <= ? "
         "AND (valid_to IS NULL OR valid_to > ?)",
         (counterpart, dimension, day, day),
@@ -181,7 +305,8 @@ def counterpart_timeline(
 ) -> Iterator[tuple[str, str, Answer]]:
     """(actor, valid_from, answer) for `dimension` toward `counterpart`, in force from `after`."""
     rows = conn.execute(
-        "SELECT actor, valid_from, value, since, uncertain, possible, events FROM intervals "
+        "SELECT actor, valid_from, value, since, uncertain, possible, events, machine "
+        "FROM intervals "
         "WHERE counterpart = ? AND dimension = ? AND (valid_to IS NULL OR valid_to > ?) "
         "ORDER BY valid_from, actor",
         (counterpart, dimension, after),
@@ -193,8 +318,8 @@ def counterpart_timeline(
 def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, dict[str, Answer]]:
     """Every dyad's non-initial dimensions on `day`."""
     rows = conn.execute(
-        "SELECT actor, counterpart, dimension, value, since, uncertain, possible, events "
-        "FROM intervals WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
+        "SELECT actor, counterpart, dimension, value, since, uncertain, possible, events, "
+        "machine FROM intervals WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
         (day, day),
     )
     found: dict[Dyad, dict[str, Answer]] = {}

@@ -1,8 +1,10 @@
 """Questions asked of the store: the state of a dyad, who matches, who was first, a history.
 
-Plain questions are answered from the materialized intervals; `known_at` questions fold only
-the dyads involved, from the events recorded by then. Every answer carries the ids of the
-events behind it and can be turned into JSON with `to_json()`.
+Plain questions are answered from the materialized intervals; `known_at` and `curated_only`
+questions fold only the dyads involved, from the events recorded by then (or those a person
+coded). Every answer carries the ids of the events behind it, says whether the dyad exists
+on the day asked (entity lifespans), marks values that rest only on machine-coded events,
+and can be turned into JSON with `to_json()`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from . import dates, projection
+from . import dates, existence, lifespans, projection
 from .entities import iso_states, unknown_message
 from .errors import TrackerError
 from .reducers import (
@@ -32,7 +34,15 @@ from .reducers import (
     matches,
 )
 from .store import Store
-from .timeline import Record, at, effective, intervals, retracted_ids
+from .timeline import (
+    Record,
+    at,
+    changes,
+    effective,
+    intervals,
+    plain_order,
+    retracted_ids,
+)
 
 _TOKEN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -73,6 +83,7 @@ def _answers_json(answers: Mapping[str, Answer]) -> dict[str, Any]:
             "uncertain": ans.uncertain,
             "possible": [encode(v) for v in ans.possible],
             "events": list(ans.events),
+            "machine_coded": ans.machine_coded,
         }
         for name, ans in answers.items()
     }
@@ -94,12 +105,17 @@ class StateResult:
     _sources: Callable[[Iterable[str]], dict[str, dict[str, Any]]] = attrs.field(
         eq=False, repr=False, alias="sources"
     )
+    exists: str = lifespans.YES
+    lifespans: dict[str, existence.Lifespan] = attrs.field(factory=dict)
+    curated_only: bool = False
 
     @functools.cached_property
     def events(self) -> dict[str, dict[str, Any]]:
         """The type, date, recording time and sources of each event behind the answer."""
+        ids = [i for ans in self.dimensions.values() for i in ans.events]
+        ids += [i for life in self.lifespans.values() for i in life.events]
         try:
-            return self._sources(i for ans in self.dimensions.values() for i in ans.events)
+            return self._sources(ids)
         except sqlite3.ProgrammingError as error:  # the store was closed before this first use
             raise TrackerError(f"cannot read the sources behind this answer: {error}") from None
 
@@ -110,6 +126,9 @@ class StateResult:
             "counterpart": self.counterpart,
             "on": self.on,
             "known_at": self.known_at,
+            "curated_only": self.curated_only,
+            "exists": self.exists,
+            "lifespans": {entity: life.to_json() for entity, life in self.lifespans.items()},
             "dimensions": _answers_json(self.dimensions),
             "events": self.events,
         }
@@ -118,32 +137,55 @@ class StateResult:
 _BLANK = projection.BLANK
 
 
-def _folded(store: Store, dyad: Dyad, known_at: str | None) -> list[Record]:
-    return effective(store.records(dyad), known_at)
-
-
 def state(
-    store: Store, actor: str, counterpart: str, on: str, known_at: str | None = None
+    store: Store,
+    actor: str,
+    counterpart: str,
+    on: str,
+    known_at: str | None = None,
+    *,
+    curated_only: bool = False,
 ) -> StateResult:
-    """The state of actor -> counterpart on day `on`, as known at `known_at` (default: now)."""
+    """The state of actor -> counterpart on day `on`, as known at `known_at` (default: now).
+
+    With `curated_only`, machine-coded events are left out.
+    """
     dyad = (actor, counterpart)
     day = dates.day(on)
     known = None if known_at is None else dates.timestamp(known_at)
-    if known is None:
+    if known is None and not curated_only:
         found = projection.dyad_state(store.conn, dyad, day)
         if all(found[name] is _BLANK[name] for name in DIMENSIONS):  # nothing recorded yet:
             check_entity(store, actor)  # are the entities even known?
             check_entity(store, counterpart)
+        bounds = projection.bounds(store.conn, dyad)
     else:
         check_entity(store, actor)
         check_entity(store, counterpart)
-        found = at(_folded(store, dyad, known), dyad, day)
-    return StateResult(actor, counterpart, day, known, found, store.sources)
+        records, bounds = existence.folded(store, dyad, known, curated_only)
+        found = existence.machine_marked(at(records, dyad, day, bounds), [*records, *bounds])
+    life = existence.of_dyad(bounds, dyad, day)
+    return StateResult(
+        actor,
+        counterpart,
+        day,
+        known,
+        found,
+        store.sources,
+        existence.dyad_exists(life.values()),
+        life,
+        curated_only,
+    )
 
 
 @attrs.frozen
 class WhoResult:
-    """The actors whose dyad toward a counterpart matches every condition on a day."""
+    """The actors whose dyad toward a counterpart matches every condition on a day.
+
+    An actor whose dyad does not exist that day is never listed; one whose dyad may not exist
+    is at most uncertain. `machine_coded` lists the actors whose match rests, for some
+    condition, only on machine-coded events.
+    """
 
     counterpart: str
     on: str
@@ -151,6 +193,8 @@ class WhoResult:
     actors: list[str]
     uncertain: list[str]
     known_at: str | None = None
+    machine_coded: list[str] = attrs.field(factory=list)
+    curated_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape."""
@@ -160,7 +204,9 @@ class WhoResult:
             "where": self.where,
             "actors": self.actors,
             "uncertain": self.uncertain,
+            "machine_coded": self.machine_coded,
             "known_at": self.known_at,
+            "curated_only": self.curated_only,
         }
 
 
@@ -176,11 +222,14 @@ def who(
     where: Mapping[str, str],
     on: str,
     known_at: str | None = None,
+    *,
+    curated_only: bool = False,
 ) -> WhoResult:
     """Who, toward `counterpart`, matches every `dimension=value` on day `on`.
 
     Set dimensions match when they contain the value. An actor whose match depends on an
-    undated event is listed under `uncertain`, not `actors`.
+    undated event, or on a lifespan not settled that day, is listed under `uncertain`, not
+    `actors`; one whose dyad does not exist that day is left out.
     """
     check_entity(store, counterpart)
     conditions = dict(check_condition(d, v) for d, v in where.items())
@@ -188,8 +237,8 @@ def who(
         raise TrackerError("give at least one condition, DIMENSION=VALUE")
     day = dates.day(on)
     known = None if known_at is None else dates.timestamp(known_at)
-    actors = store.dyads_toward(counterpart)
-    if known is None:
+    actors = [a for a in store.dyads_toward(counterpart) if a != counterpart]
+    if known is None and not curated_only:
         per_dimension = {
             d: projection.counterpart_at(store.conn, counterpart, d, day) for d in conditions
         }
@@ -197,21 +246,32 @@ def who(
     else:
         table = {}
         for actor in actors:
-            found = at(_folded(store, (actor, counterpart), known), (actor, counterpart), day)
+            dyad = (actor, counterpart)
+            records, bounds = existence.folded(store, dyad, known, curated_only)
+            found = existence.machine_marked(at(records, dyad, day, bounds), [*records, *bounds])
             table[actor] = {d: found[d] for d in conditions}
-    settled, uncertain = [], []
+    lives = existence.Lives(store, known, curated_only)
+    settled, uncertain, machine = [], [], []
     for actor in actors:
-        every, some = True, True
+        exists = lives.exists((actor, counterpart), day)
+        if exists == lifespans.NO:
+            continue
+        every, some, coded = exists == lifespans.YES, True, False
         for dimension, wanted in conditions.items():
             ans = table[actor][dimension] or _BLANK[dimension]
             all_match, any_match = _possible_matches(ans, wanted)
             every &= all_match
             some &= any_match
+            coded |= ans.machine_coded
         if every:
             settled.append(actor)
         elif some:
             uncertain.append(actor)
-    return WhoResult(counterpart, day, dict(conditions), settled, uncertain, known)
+        if some and coded:
+            machine.append(actor)
+    return WhoResult(
+        counterpart, day, dict(conditions), settled, uncertain, known, machine, curated_only
+    )
 
 
 @attrs.frozen
@@ -225,26 +285,44 @@ class FirstResult:
     on: str | None
     event: str | None
     since: str | None = None
+    machine_coded: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape."""
-        return {"actor": self.actor, "on": self.on, "event": self.event, "settled": self.since}
+        return {
+            "actor": self.actor,
+            "on": self.on,
+            "event": self.event,
+            "settled": self.since,
+            "machine_coded": self.machine_coded,
+        }
 
 
 def _timeline(
-    store: Store, counterpart: str, dimension: str, after: str, known_at: str | None
+    store: Store,
+    counterpart: str,
+    dimension: str,
+    after: str,
+    known_at: str | None,
+    curated_only: bool,
 ) -> Iterator[tuple[str, str, Answer]]:
-    if known_at is None:
+    if known_at is None and not curated_only:
         yield from projection.counterpart_timeline(store.conn, counterpart, dimension, after)
         return
     rows = []
     for actor in store.dyads_toward(counterpart):
+        if actor == counterpart:
+            continue
         dyad = (actor, counterpart)
-        for interval in intervals(_folded(store, dyad, known_at), dyad):
+        records, bounds = existence.folded(store, dyad, known_at, curated_only)
+        machine = {r.id for r in (*records, *bounds) if r.machine_coded}
+        for interval in intervals(records, dyad, bounds):
             if interval.dimension == dimension and (
                 interval.valid_to is None or interval.valid_to > after
             ):
-                rows.append((interval.valid_from, actor, interval.answer))
+                ans = interval.answer
+                flag = projection.machine_only(ans.events, machine)
+                rows.append((interval.valid_from, actor, attrs.evolve(ans, machine_coded=flag)))
     for valid_from, actor, ans in sorted(rows, key=lambda r: (r[0], r[1])):
         yield actor, valid_from, ans
 
@@ -255,33 +333,54 @@ def first(
     condition: tuple[str, str],
     after: str,
     known_at: str | None = None,
+    *,
+    curated_only: bool = False,
 ) -> FirstResult:
-    """The first actor whose settled state toward `counterpart` came to match from `after` on."""
+    """The first actor whose settled state toward `counterpart` came to match from `after` on.
+
+    A dyad matches only while it exists: an entity's end is never a change to match.
+    """
     check_entity(store, counterpart)
     dimension, wanted = check_condition(*condition)
     day = dates.day(after)
     known = None if known_at is None else dates.timestamp(known_at)
+    lives = existence.Lives(store, known, curated_only)
     matched: dict[str, bool] = {}
-    for actor, valid_from, ans in _timeline(store, counterpart, dimension, day, known):
+    rows = _timeline(store, counterpart, dimension, day, known, curated_only)
+    for actor, valid_from, ans in rows:
         now = matches(ans.value, wanted) and not ans.uncertain
+        if now and lives.exists((actor, counterpart), valid_from) != lifespans.YES:
+            now = False
         before = matched.get(actor, False)
         matched[actor] = now
         if now and not before and valid_from >= day:
             event = ans.events[-1]  # the event that made the value match
             info = store.sources([event]).get(event, {})
             return FirstResult(
-                counterpart, {dimension: wanted}, day, actor, info.get("on"), event, valid_from
+                counterpart,
+                {dimension: wanted},
+                day,
+                actor,
+                info.get("on"),
+                event,
+                valid_from,
+                ans.machine_coded,
             )
     return FirstResult(counterpart, {dimension: wanted}, day, None, None, None)
 
 
 @attrs.frozen
 class HistoryEntry:
-    """One event of a dyad's history, what it changed, and whether it was withdrawn."""
+    """One event of a dyad's history, what it changed, and whether it was withdrawn.
+
+    `outside` says that the event counts in no stretch of the dyad's existence (entity
+    lifespans), so it changed nothing.
+    """
 
     record: Record
     changes: tuple[tuple[str, Value, Value], ...]
     retracted_by: str | None
+    outside: bool = False
 
     def to_json(self, sources: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         """The JSON shape of one history line."""
@@ -293,11 +392,13 @@ class HistoryEntry:
             "counterpart": event.counterpart,
             "on": event.on,
             "recorded": self.record.recorded,
+            "evidence": "machine" if self.record.machine_coded else "curated",
             "changes": [
                 {"dimension": d, "before": encode(b), "after": encode(a)}
                 for d, b, a in self.changes
             ],
             "retracted_by": self.retracted_by,
+            "outside_lifespan": self.outside,
             "sources": sources.get(self.record.id, {}).get("sources", []),
         }
 
@@ -307,7 +408,8 @@ def history(
 ) -> list[HistoryEntry]:
     """Every event of actor -> counterpart in replay order, with the changes each made.
 
-    Withdrawn events stay in the history, marked with the id that withdrew them.
+    Withdrawn events stay in the history, marked with the id that withdrew them; events dated
+    when the dyad did not exist (entity lifespans) are marked `outside`.
     """
     return list(iter_history(store, actor, counterpart, known_at))
 
@@ -319,6 +421,10 @@ def iter_history(
     takes the memory of one event (and of its withdrawals, read first)."""
     dyad = (check_entity(store, actor), check_entity(store, counterpart))
     known = None if known_at is None else dates.timestamp(known_at)
+    bounds = projection.bounds(store.conn, dyad, known)
+    if bounds:  # lifespans reorder and drop events: the dyad's records are read whole
+        yield from _bounded_history(store, dyad, known, bounds)
+        return
     withdrawing = [r for r in store.records(dyad, ()) if known is None or r.recorded <= known]
     withdrawn = retracted_ids(withdrawing)
     by = _withdrawn_by(withdrawing, withdrawn)
@@ -333,6 +439,25 @@ def iter_history(
             made = tuple(diff(state, new))
             state = new
         yield HistoryEntry(record, made, by.get(record.id))
+
+
+def _bounded_history(
+    store: Store, dyad: Dyad, known: str | None, bounds: list[Record]
+) -> Iterator[HistoryEntry]:
+    """`iter_history` of a dyad bounded by its entities' lifespans."""
+    records = [r for r in store.records(dyad) if known is None or r.recorded <= known]
+    withdrawn = retracted_ids(records)
+    by = _withdrawn_by(records, withdrawn)
+    standing = effective(records)
+    counted = {r.id for r, _, _ in plain_order(standing, dyad, bounds)}
+    made: dict[str, list[tuple[str, Value, Value]]] = {}
+    for change in changes(standing, dyad, lifespans=bounds):
+        made.setdefault(change.record.id, []).append(
+            (change.dimension, change.before, change.after)
+        )
+    for r in sorted(records, key=lambda r: r.key):
+        outside = r.id not in withdrawn and r.id not in counted
+        yield HistoryEntry(r, tuple(made.get(r.id, ())), by.get(r.id), outside)
 
 
 def _withdrawn_by(records: Iterable[Record], withdrawn: set[str]) -> dict[str, str]:

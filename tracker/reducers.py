@@ -84,16 +84,23 @@ RULES: dict[str, tuple[tuple[str, Op, str | None], ...]] = {
     "attack_carried_out": (),
     "visit_paid": (),
     "event_retracted": (),
+    # Lifespans move no dimension of their own: they bound every dyad of their entity
+    # (lifespans.py says which stretches of a dyad's history count).
+    "entity_began": (),
+    "entity_ended": (),
 }
 
-# What symmetric and envoy events do to the counterpart->actor dyad.
+# What symmetric and envoy events do to the counterpart->actor dyad. A head of mission is one
+# fact seen from both ends: A's envoy_sent toward B is B's envoy_received from A, whichever
+# of the four envoy events recorded it.
 MIRROR_RULES: dict[str, tuple[tuple[str, Op, str | None], ...]] = {
     "relations_established": RULES["relations_established"],
     "relations_suspended": RULES["relations_suspended"],
     "relations_severed": RULES["relations_severed"],
+    "envoy_sent": (("envoy_received", "set", None),),
+    "envoy_recalled": (("envoy_received", "set", "none"),),
     "credentials_accepted": (("envoy_sent", "set", None),),
     "envoy_expelled": (("envoy_sent", "set", "none"),),
-    "envoy_recalled": (("envoy_received", "set", "none"),),
 }
 
 
@@ -264,13 +271,19 @@ def evolve(state: DyadState, event_effects: Iterable[Effect], event_id: str, on:
 
 @attrs.frozen
 class Answer:
-    """A dimension at a date: the settled value, and whether later knowledge could change it."""
+    """A dimension at a date: the settled value, and whether later knowledge could change it.
+
+    `machine_coded` says that every event behind the value was machine-coded (GDELT and the
+    like): no person read its sources. It follows from `events`, so it takes no part in
+    comparisons.
+    """
 
     value: Value
     since: str | None
     uncertain: bool
     possible: tuple[Value, ...]
     events: tuple[str, ...]
+    machine_coded: bool = attrs.field(default=False, eq=False)
 
 
 def answer(lower: Slot, upper: Slot) -> Answer:

@@ -7,16 +7,17 @@ straight from the store's cursor: memory grows with the number of dyads, not of 
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
 
-from . import dates
+from . import dates, lifespans, projection
 from .reducers import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
 from .store import Store
 from .tables import COLUMNS
-from .timeline import Change, Record, retracted_ids
+from .timeline import Change, Record, effective, retracted_ids
 
 
 def _withdrawn(store: Store, known_at: str | None, also: Iterable[str]) -> set[str]:
@@ -61,6 +62,42 @@ def _stream(
         yield Record(*row)
 
 
+class _Lives:
+    """Each entity's standing lifespan events and each dyad's segments, read when first needed."""
+
+    def __init__(
+        self, store: Store, known_at: str | None, extra: Sequence[Record], skip: set[str]
+    ) -> None:
+        self.store, self.known_at, self.skip = store, known_at, skip
+        self.extra = [r for r in extra if r.actor == r.counterpart]
+        self.of_entity: dict[str, list[Record]] = {}
+        self.of_dyad: dict[Dyad, tuple[list[str], list[lifespans.Segment], list[Record]]] = {}
+
+    def of(self, entity: str) -> list[Record]:
+        """The entity's standing lifespan events (the scenario's among them), in replay order."""
+        if entity not in self.of_entity:
+            records = projection.lifespan_records(self.store.conn, entity)
+            records += [r for r in self.extra if r.actor == entity]
+            standing = effective(records, self.known_at, self.skip)
+            self.of_entity[entity] = [r for r in standing if r.type in lifespans.LIFESPAN_TYPES]
+        return self.of_entity[entity]
+
+    def segments(self, dyad: Dyad) -> tuple[list[str], list[lifespans.Segment], list[Record]]:
+        """The dyad's segments (their starts, the segments) and the events ending each one."""
+        if dyad not in self.of_dyad:
+            first, second = (self.of(e) for e in sorted(dyad))  # both directions alike
+            periods = lifespans.dyad_periods(first, second)
+            spans = lifespans.segments(periods)
+            by_id = {r.id: r for r in (*first, *second)}
+            ends = [
+                by_id[lifespans.period_at(periods, end).events[0]]
+                for _, end in spans
+                if end is not None
+            ]
+            self.of_dyad[dyad] = ([start for start, _ in spans], spans, ends)
+        return self.of_dyad[dyad]
+
+
 def replay(
     store: Store,
     actor: str | None = None,
@@ -78,31 +115,113 @@ def replay(
     actor, or the whole world (neither). `extra` records (a scenario's) are merged in and
     `withdrawn` ids left out. Changes before `start` are folded but not yielded, so the
     stream starts from the state just before `start`.
+
+    Lifespans bound every dyad as in state answers: an event that counts in no stretch of a
+    dyad's existence changes nothing, one dated from before its stretch began is folded at
+    the stretch's start, and the end of a stretch returns the dyad to its initial state (a
+    change made by the lifespan event). The lifespan events of the entities selected are
+    changes too, of the entity's own `exists` (yes or no).
     """
     known = None if known_at is None else dates.timestamp(known_at)
     skip = _withdrawn(store, known, withdrawn)
+    lives = _Lives(store, known, extra, skip)
     wanted = sorted((r for r in extra if r.earliest <= end), key=lambda r: r.key)
     merged = heapq.merge(
-        _stream(store, actor, counterpart, start, end, known), wanted, key=lambda r: r.key
+        _stream(store, actor, counterpart, start, end, known),
+        wanted,
+        _own_lifespans(lives, actor, counterpart, end),
+        key=lambda r: r.key,
     )
     states: dict[Dyad, DyadState] = {}
+    later: list[tuple[tuple[str, str, int], int, Dyad, Record, bool]] = []  # held back
+    alive: dict[str, bool] = {}
+    count = itertools.count()
+
+    def fold(dyad: Dyad, record: Record, ends: bool, place: str) -> Iterator[Change]:
+        before = states.get(dyad, INITIAL)
+        after = INITIAL if ends else evolve(before, effects_on(record, dyad), record.id, record.on)
+        states[dyad] = after
+        if place >= start:
+            for dimension, old, new in diff(before, after):
+                yield Change(record, dyad, dimension, old, new, place)
+
+    def due(key: tuple[str, str, int]) -> Iterator[Change]:
+        while later and later[0][0] <= key:
+            place, _, dyad, record, ends = heapq.heappop(later)
+            yield from fold(dyad, record, ends, place[0])
+
+    def seen(dyad: Dyad, now: str) -> None:
+        """Hold back the ends of the dyad's stretches still to come (`now` is the stream's day)."""
+        if dyad not in states:
+            states[dyad] = INITIAL
+            _, spans, ends = lives.segments(dyad)
+            for (_, stop), ended in zip((s for s in spans if s[1] is not None), ends, strict=True):
+                if stop is not None and now < stop <= end:
+                    heapq.heappush(later, ((stop, "", -1), next(count), dyad, ended, True))
+
     for record in merged:
         if record.id in skip:
+            continue
+        yield from due(record.key)
+        if record.actor == record.counterpart:
+            if record.type in lifespans.LIFESPAN_TYPES:
+                yield from _exists_change(record, lives, alive, start)
             continue
         for dyad in dyads_of(record.type, record.actor, record.counterpart):
             if (actor is not None and dyad[0] != actor) or (
                 counterpart is not None and dyad[1] != counterpart
             ):
                 continue
-            step = effects_on(record, dyad)
-            if not step:
+            if not effects_on(record, dyad):
                 continue
-            before = states.get(dyad, INITIAL)
-            after = evolve(before, step, record.id, record.on)
-            states[dyad] = after
-            if record.earliest >= start:
-                for dimension, old, new in diff(before, after):
-                    yield Change(record, dyad, dimension, old, new)
+            seen(dyad, record.earliest)
+            starts, spans, _ = lives.segments(dyad)
+            k = lifespans.counts_in(starts, record.latest)
+            if k is None:
+                continue  # dated before the dyad ever existed
+            first, stop = spans[k]
+            place = max(record.earliest, first)
+            if stop is not None and place >= stop:
+                continue  # possible only while the dyad did not exist
+            if place > record.earliest:
+                if place <= end:
+                    key = (place, record.latest, record.seq)
+                    heapq.heappush(later, (key, next(count), dyad, record, False))
+                continue
+            yield from fold(dyad, record, False, place)
+    yield from due((dates.OPEN_END, "~", 0))
+
+
+def _own_lifespans(
+    lives: _Lives, actor: str | None, counterpart: str | None, end: str
+) -> Iterator[Record]:
+    """The lifespan events of a selected dyad's two entities (with one side or none selected,
+    they come in the stream: the entity's own dyad is on that side)."""
+    if actor is None or counterpart is None:
+        return iter(())
+    found = [r for e in (actor, counterpart) for r in lives.of(e)]
+    return iter(sorted((r for r in found if r.earliest <= end), key=lambda r: r.key))
+
+
+def _exists_change(
+    record: Record, lives: _Lives, alive: dict[str, bool], start: str
+) -> Iterator[Change]:
+    """An entity's own change of existence, in a plain fold of its lifespan events."""
+    entity = record.actor
+    if record.id not in {r.id for r in lives.of(entity)}:
+        return  # withdrawn, or not known then
+    if entity not in alive:
+        own = lives.of(entity)
+        alive[entity] = not (own and own[0].type == lifespans.BEGAN)
+    before, after = alive[entity], record.type == lifespans.BEGAN
+    alive[entity] = after
+    if before != after and record.earliest >= start:
+        yield Change(
+            record, (entity, entity), "exists", _YES_NO[before], _YES_NO[after], record.earliest
+        )
+
+
+_YES_NO = {True: "yes", False: "no"}
 
 
 def change_json(change: Change) -> dict[str, Any]:
@@ -111,7 +230,7 @@ def change_json(change: Change) -> dict[str, Any]:
     event = record.event
     return {
         "on": record.on,
-        "earliest": record.earliest,
+        "earliest": change.placed,
         "actor": change.dyad[0],
         "counterpart": change.dyad[1],
         "dimension": change.dimension,
@@ -119,6 +238,7 @@ def change_json(change: Change) -> dict[str, Any]:
         "after": encode(change.after),
         "event": record.id,
         "type": record.type,
+        "evidence": "machine" if record.machine_coded else "curated",
         "hypothetical": event.hypothetical,
         "sources": [attrs.asdict(s, filter=lambda _, v: v is not None) for s in event.sources],
     }

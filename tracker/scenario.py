@@ -40,7 +40,7 @@ from .errors import LedgerError, TrackerError
 from .query import _answers_json, check_entity
 from .reducers import DIMENSIONS, Answer, Dyad, effects_on, movers
 from .store import Store
-from .timeline import Record, at, effective
+from .timeline import Record, at, effective, standing_lifespans
 from .validation import blank, text_problem
 
 _KEYS = {"name", "description", "known_at", "base", "compare_on", "add", "retract"}
@@ -162,13 +162,24 @@ class Scenario:
             found = by_id.get(target) or store.stored(target)
             assert found is not None  # withdrawn() only names events that exist
             touched |= store.reach(found, by_id)
+        # a lifespan (an entity's own dyad) bounds every dyad of its entity
+        lives = [a for a, c in touched if a == c]
+        touched = {d for d in touched if d[0] != d[1]}
+        touched.update(projection.dyads_of_entities(store.conn, lives))
         results: dict[str, list[Difference]] = {day: [] for day in days}
         # Dimensions fold independently: when the scenario only adds plain events, only the
         # dimensions they move can change, and only the events that move those are folded.
-        narrow = not withdrawn and all(r.withdraws is None for r in added)
+        narrow = not withdrawn and not lives and all(r.withdraws is None for r in added)
         folded = 0
         for dyad in sorted(touched):
             mine = [r for r in added if dyad in reach[r.id]]
+            own = [r for e in dyad for r in projection.lifespan_records(store.conn, e)]
+            bounds = standing_lifespans(own, known)
+            alt_bounds = standing_lifespans(
+                [*own, *(r for r in added if r.actor == r.counterpart and r.actor in dyad)],
+                known,
+                withdrawn,
+            )
             names = DIMENSIONS
             if narrow:
                 moved = {name for r in mine for name, _, _ in effects_on(r, dyad)}
@@ -185,8 +196,8 @@ class Scenario:
                 if base is None:
                     before = projection.dyad_state(store.conn, dyad, day)
                 else:
-                    before = at(base, dyad, day)
-                after = at(alt, dyad, day)
+                    before = at(base, dyad, day, bounds)
+                after = at(alt, dyad, day, alt_bounds)
                 for name in names:
                     answer_before, answer_after = before[name], after[name]
                     if answer_before != answer_after:

@@ -153,6 +153,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "uncertain": "1 when an event dated by a window could change the value.",
             "possible": "The values the dimension could have (JSON list).",
             "events": "Ids of the events behind the value (JSON list).",
+            "machine": "1 when every event behind the value was machine-coded (GDELT).",
         },
     },
     "dyad_events": {

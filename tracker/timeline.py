@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import operator
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 import attrs
 import orjson
@@ -19,7 +19,10 @@ import orjson
 if TYPE_CHECKING:
     from events import Event
 
-from . import dates
+from . import dates, folds
+from . import lifespans as lifespans_
+from .folds import BY_NAME, NOTHING
+from .folds import Interval as Interval  # where the other layers have always found it
 from .reducers import (
     DIMENSIONS,
     INDEX,
@@ -27,16 +30,10 @@ from .reducers import (
     Answer,
     Dyad,
     DyadState,
-    Op,
-    Raw,
     Value,
-    answer,
     diff,
     effects_on,
     evolve,
-    raw,
-    raw_answer,
-    step,
 )
 
 
@@ -64,6 +61,15 @@ class Record:
     def key(self) -> tuple[str, str, int]:
         """The replay order: earliest day, latest day, sequence number."""
         return (self.earliest, self.latest, self.seq)
+
+    @property
+    def machine_coded(self) -> bool:
+        """Whether the event was machine-coded (its `evidence`), read from the stored body.
+
+        The body is canonical JSON, where these texts can only be keys and their values.
+        Events stored by the GDELT importer before `evidence` existed are known by their note.
+        """
+        return _MACHINE in self.body or _OLD_GDELT in self.body
 
     @property
     def event(self) -> Event:
@@ -111,6 +117,26 @@ class Record:
         )
 
 
+_MACHINE = '"evidence":"machine"'
+_OLD_GDELT = '"note":"machine-coded (GDELT)'
+
+
+def standing_lifespans(
+    records: Iterable[Record],
+    known_at: str | None = None,
+    also: Iterable[str] = (),
+    *,
+    curated_only: bool = False,
+) -> list[Record]:
+    """The lifespan events that stand among `records` (an entity's own), in replay order."""
+    records = list(records)
+    plain = known_at is None and not also and not curated_only
+    if plain and all(r.withdraws is None for r in records):  # the common case, made quick
+        return sorted((r for r in records if r.type in lifespans_.LIFESPAN_TYPES), key=_KEY)
+    found = effective(records, known_at, also, curated_only=curated_only)
+    return [r for r in found if r.type in lifespans_.LIFESPAN_TYPES]
+
+
 def withdrawn_by(event: Event) -> str | None:
     """The id an event withdraws: a retraction's target, or the id a replacement corrects."""
     from events import EventRetracted
@@ -133,13 +159,22 @@ def retracted_ids(records: Iterable[Record], also: Iterable[str] = ()) -> set[st
 
 
 def effective(
-    records: Iterable[Record], known_at: str | None = None, also: Iterable[str] = ()
+    records: Iterable[Record],
+    known_at: str | None = None,
+    also: Iterable[str] = (),
+    *,
+    curated_only: bool = False,
 ) -> list[Record]:
     """The records that stand as known at `known_at` (default: all), in replay order.
 
-    `also` are ids withdrawn after everything in `records` (a scenario's retractions).
+    `also` are ids withdrawn after everything in `records` (a scenario's retractions). With
+    `curated_only`, machine-coded events are left out (their withdrawals too) before anything.
     """
-    known = [r for r in records if known_at is None or r.recorded <= known_at]
+    known = [
+        r
+        for r in records
+        if (known_at is None or r.recorded <= known_at) and not (curated_only and r.machine_coded)
+    ]
     withdrawn = retracted_ids(known, also)
     return in_replay_order(r for r in known if r.id not in withdrawn)
 
@@ -154,184 +189,220 @@ def in_replay_order(records: Iterable[Record]) -> list[Record]:
 
 
 _SEQ = operator.attrgetter("seq")
+_KEY = operator.attrgetter("earliest", "latest", "seq")
 _LATEST = operator.attrgetter("latest")
 _EARLIEST = operator.attrgetter("earliest")
-_replay_key = operator.attrgetter("earliest", "latest", "seq")  # Record.key, made faster
 
 
-def at(records: Sequence[Record], dyad: Dyad, day: str) -> dict[str, Answer]:
+def at(
+    records: Sequence[Record], dyad: Dyad, day: str, lifespans: Sequence[Record] = ()
+) -> dict[str, Answer]:
     """Every dimension of `dyad` on `day`, from `records` already in replay order.
 
-    Both folds run in one pass over the records possible by `day` (earliest <= day, a prefix
-    in replay order; the settled ones, latest <= day, are among them). Where the settled fold
-    has not diverged from the possible one, it takes the possible one's new state as is.
+    `lifespans` are the standing lifespan events of the dyad's two entities, in replay order:
+    on a day the dyad does not exist every dimension is initial; where its existence is
+    uncertain, so is every other value (lifespans.py).
     """
-    lower = list(_START)
-    upper = list(_START)
-    for record in records:
-        if record.earliest > day:
-            break  # neither fold takes it, nor any later record (replay order: earliest first)
-        settled = record.latest <= day
-        for dimension, op, operand in effects_on(record, dyad):
-            i = INDEX[dimension]
-            before = upper[i]
-            upper[i] = step(before, op, operand, record.id, record.on)
-            if settled:
-                same = lower[i] is before
-                lower[i] = upper[i] if same else step(lower[i], op, operand, record.id, record.on)
-    return {
-        name: raw_answer(low, up) for name, low, up in zip(DIMENSIONS, lower, upper, strict=True)
-    }
-
-
-_START: tuple[Raw, ...] = tuple(raw(slot) for slot in INITIAL.slots)
-
-Touch: TypeAlias = tuple[Record, Op, str]
-"""A record's effect on one dimension: the record, the operation and its operand."""
-
-
-@attrs.frozen
-class Interval:
-    """A dimension's answer over the days [valid_from, valid_to) (valid_to None: open)."""
-
-    dimension: str
-    valid_from: str
-    valid_to: str | None
-    answer: Answer
-
-
-def _touches(records: Iterable[Record], dyad: Dyad) -> dict[int, list[Touch]]:
-    """Each dimension's touches (by index in DIMENSIONS), in the order of `records`."""
-    found: dict[int, list[Touch]] = {}
-    for record in records:
-        for dimension, op, operand in effects_on(record, dyad):
-            found.setdefault(INDEX[dimension], []).append((record, op, operand))
+    if not lifespans:
+        return folds.at(records, dyad, day)
+    periods = _periods(lifespans, dyad)
+    period = lifespans_.period_at(periods, day)
+    if period.exists == lifespans_.NO:
+        return dict(zip(DIMENSIONS, NOTHING, strict=True))
+    starts = [start for start, _ in lifespans_.segments(periods)]
+    k = lifespans_.counts_in(starts, day)
+    found = folds.at([r for r in records if lifespans_.counts_in(starts, r.latest) == k], dyad, day)
+    if period.exists == lifespans_.UNCERTAIN:
+        return {
+            name: lifespans_.masked(ans, NOTHING[INDEX[name]].value, period.events)
+            for name, ans in found.items()
+        }
     return found
 
 
-def _settle(settled: list[Touch], states: list[Raw], touch: Touch, start: Raw) -> None:
-    """Insert `touch` among the `settled` touches in replay order and mend their `states`.
+def _periods(lifespans: Sequence[Record], dyad: Dyad) -> list[lifespans_.Period]:
+    """The dyad's periods, the same for both its directions (entities taken in id order)."""
+    one, two = sorted(dyad)
+    return lifespans_.dyad_periods(
+        [r for r in lifespans if r.actor == one], [r for r in lifespans if r.actor == two]
+    )
 
-    states[k] is the state after settled[: k + 1]. The states from the insertion on are
-    refolded, until one equals the state the same touch led to before: the rest stand.
+
+def intervals(
+    records: Sequence[Record], dyad: Dyad, lifespans: Sequence[Record] = ()
+) -> list[Interval]:
+    """Each dimension's answers over time as non-overlapping intervals (records in replay order).
+
+    The rows come sorted by dimension name, then valid_from. Dimensions move independently,
+    so each is folded from only the records that touch it. `lifespans` bound the dyad as in
+    `at`: each segment is folded on its own, and the rows are cut at its ends.
     """
-    record, op, operand = touch
-    key = _replay_key(record)
-    if not settled or _replay_key(settled[-1][0]) <= key:  # most often: it goes last
-        settled.append(touch)
-        states.append(step(states[-1] if states else start, op, operand, record.id, record.on))
-        return
-    at_ = bisect.bisect(settled, key, key=lambda t: _replay_key(t[0]))
-    settled.insert(at_, touch)
-    state = states[at_ - 1] if at_ else start
-    fresh: list[Raw] = []
-    end = len(settled)
-    for k in range(at_, len(settled)):
-        record, op, operand = settled[k]
-        state = step(state, op, operand, record.id, record.on)
-        if k > at_ and state == states[k - 1]:
-            end = k
-            break
-        fresh.append(state)
-    states[at_ : end - 1] = fresh
+    if not lifespans:
+        return folds.intervals(records, dyad)
+    periods = _periods(lifespans, dyad)
+    if all(p.exists == lifespans_.YES for p in periods):
+        return folds.intervals(records, dyad)
+    found = _bounded(records, dyad, periods)
+    rows: list[Interval] = []
+    for i in BY_NAME:
+        if i in found:
+            rows.extend(_as_intervals(i, found[i]))
+    return rows
 
 
-def _lower_states(touches: list[Touch], start: Raw) -> Iterator[tuple[str, Raw]]:
-    """One dimension's settled state at each day on which one of its touches becomes settled.
-
-    Touches settle in order of their latest day but fold in replay order, so one may settle
-    behind others already folded: the states after it are mended (see `_settle`).
-    """
-    settled: list[Touch] = []
-    states: list[Raw] = []
-    by_latest = sorted(touches, key=lambda t: t[0].latest)  # stable: replay order within a day
-    for i, touch in enumerate(by_latest):
-        _settle(settled, states, touch, start)
-        day = touch[0].latest
-        if i + 1 == len(by_latest) or by_latest[i + 1][0].latest != day:
-            yield day, states[-1]
+Point = tuple[str, Answer]
+"""From a day on, one dimension's answer."""
 
 
-def _upper_states(touches: list[Touch], start: Raw) -> Iterator[tuple[str, Raw]]:
-    """One dimension's possible state at each day on which one of its touches may first happen."""
-    state = start
-    for i, (record, op, operand) in enumerate(touches):
-        state = step(state, op, operand, record.id, record.on)
-        if i + 1 == len(touches) or touches[i + 1][0].earliest != record.earliest:
-            yield record.earliest, state
+def _bounded(
+    records: Sequence[Record], dyad: Dyad, periods: Sequence[lifespans_.Period]
+) -> dict[int, list[Point]]:
+    """Each dimension's answers from each segment's own fold, cut to the segment and masked
+    where the dyad's existence is uncertain."""
+    spans = lifespans_.segments(periods)
+    starts = [start for start, _ in spans]
+    groups: list[list[Record]] = [[] for _ in spans]
+    for record in records:
+        k = lifespans_.counts_in(starts, record.latest)
+        if k is not None:
+            groups[k].append(record)
+    points: dict[int, list[Point]] = {}
+    for (start, end), mine in zip(spans, groups, strict=True):
+        touched = set()
+        for row in folds.intervals(mine, dyad):
+            low = max(row.valid_from, start)
+            high = _earlier(row.valid_to, end)
+            if high is not None and high <= low:
+                continue
+            i = INDEX[row.dimension]
+            points.setdefault(i, []).append((low, row.answer))
+            touched.add(i)
+        if end is not None:
+            for i in touched:
+                points[i].append((end, NOTHING[i]))
+    unsure = [p for p in periods if p.exists == lifespans_.UNCERTAIN]
+    return {i: _mask(i, found, unsure) for i, found in points.items()}
 
 
-def _dimension_intervals(i: int, touches: list[Touch]) -> Iterator[Interval]:
-    """Dimension i's intervals, in order, from its touches (in replay order)."""
-    start = _START[i]
-    points: dict[str, list[Raw | None]] = {}
-    if all(record.earliest == record.latest for record, _, _ in touches):
-        # Single days only: each touch settles the day it becomes possible, so the settled
-        # and possible folds take the same touches in the same order.
-        for day, state in _upper_states(touches, start):
-            points[day] = [state, state]
-    else:
-        for day, state in _lower_states(touches, start):
-            points.setdefault(day, [None, None])[0] = state
-        for day, state in _upper_states(touches, start):
-            points.setdefault(day, [None, None])[1] = state
+def _earlier(one: str | None, two: str | None) -> str | None:
+    """The earlier of two exclusive ends (None: open)."""
+    if one is None:
+        return two
+    return one if two is None else min(one, two)
+
+
+def _mask(i: int, points: list[Point], unsure: Sequence[lifespans_.Period]) -> list[Point]:
+    """Dimension i's points with every answer on a day of uncertain existence masked."""
+    if not unsure:
+        return points
+    days = sorted(
+        {d for d, _ in points}
+        | {p.valid_from for p in unsure}
+        | {p.valid_to for p in unsure if p.valid_to is not None}
+    )
+    starts = [d for d, _ in points]
+    found: list[Point] = []
+    for day in days:
+        k = bisect.bisect_right(starts, day) - 1
+        current = points[k][1] if k >= 0 else NOTHING[i]
+        period = next((p for p in unsure if p.valid_from <= day and _before(day, p.valid_to)), None)
+        if period is not None:
+            current = lifespans_.masked(current, NOTHING[i].value, period.events)
+        found.append((day, current))
+    return found
+
+
+def _before(day: str, end: str | None) -> bool:
+    return end is None or day < end
+
+
+def _as_intervals(i: int, points: Sequence[Point]) -> Iterator[Interval]:
+    """Dimension i's intervals from its points: equal neighbours merged, no leading initial."""
     name = DIMENSIONS[i]
-    lower = upper = start
-    opened: tuple[str, Answer] | None = None
-    for day in sorted(points):
-        new_lower, new_upper = points[day]
-        if (new_lower is None or new_lower is lower) and (new_upper is None or new_upper is upper):
-            continue
-        lower = lower if new_lower is None else new_lower
-        upper = upper if new_upper is None else new_upper
-        current = raw_answer(lower, upper)
+    opened: Point | None = None
+    for day, current in points:
         if opened is not None:
             if opened[1] == current:
                 continue
             yield Interval(name, opened[0], day, opened[1])
-        elif current == _NOTHING[i]:
+        elif current == NOTHING[i]:
             continue
         opened = (day, current)
     if opened is not None:
         yield Interval(name, opened[0], None, opened[1])
 
 
-def intervals(records: Sequence[Record], dyad: Dyad) -> list[Interval]:
-    """Each dimension's answers over time as non-overlapping intervals (records in replay order).
-
-    The rows come sorted by dimension name, then valid_from. Dimensions move independently,
-    so each is folded from only the records that touch it.
-    """
-    touches = _touches(records, dyad)
-    rows: list[Interval] = []
-    for i in _BY_NAME:
-        if i in touches:
-            rows.extend(_dimension_intervals(i, touches[i]))
-    return rows
-
-
-_NOTHING = [answer(slot, slot) for slot in INITIAL.slots]
-_BY_NAME = sorted(range(len(DIMENSIONS)), key=DIMENSIONS.__getitem__)
-
-
 @attrs.frozen
 class Change:
-    """One dimension of one dyad changed value because of one event."""
+    """One dimension of one dyad changed value because of one event.
+
+    `day` is where a plain fold places the change: the event's earliest day, or the start of
+    the stretch of the dyad's existence it counts in if that is later, or, for a lifespan
+    event that ends the dyad, the first day the dyad does not exist (default: earliest day).
+    """
 
     record: Record
     dyad: Dyad
     dimension: str
     before: Value
     after: Value
+    day: str = ""
+
+    @property
+    def placed(self) -> str:
+        """The day the change is placed at."""
+        return self.day or self.record.earliest
 
 
-def changes(records: Iterable[Record], dyad: Dyad, state: DyadState = INITIAL) -> Iterator[Change]:
-    """The value changes of `dyad`, in replay order, folding `records` from `state`."""
-    for record in records:
-        step = effects_on(record, dyad)
-        if not step:
-            continue
-        new = evolve(state, step, record.id, record.on)
+def changes(
+    records: Sequence[Record],
+    dyad: Dyad,
+    state: DyadState = INITIAL,
+    lifespans: Sequence[Record] = (),
+) -> Iterator[Change]:
+    """The value changes of `dyad`, in replay order, folding `records` from `state`.
+
+    With `lifespans` (as in `at`), events that count in no segment change nothing, the others
+    fold at their earliest day but not before their segment starts, and the end of a segment
+    returns every dimension to its initial value, a change made by the lifespan event.
+    """
+    for record, ends, day in plain_order(records, dyad, lifespans):
+        if ends:
+            new = INITIAL
+        else:
+            step = effects_on(record, dyad)
+            if not step:
+                continue
+            new = evolve(state, step, record.id, record.on)
         for name, old, after in diff(state, new):
-            yield Change(record, dyad, name, old, after)
+            yield Change(record, dyad, name, old, after, day)
         state = new
+
+
+def plain_order(
+    records: Sequence[Record], dyad: Dyad, lifespans: Sequence[Record] = ()
+) -> list[tuple[Record, bool, str]]:
+    """The records that count, in the order a plain fold takes them, each with whether it is
+    the lifespan event that ends a segment (and so the dyad's state) rather than a record, and
+    the day it is placed at."""
+    if not lifespans:
+        return [(r, False, r.earliest) for r in records]
+    periods = _periods(lifespans, dyad)
+    spans = lifespans_.segments(periods)
+    starts = [start for start, _ in spans]
+    by_id = {r.id: r for r in lifespans}
+    items: list[tuple[tuple[str, str, int], Record, bool]] = []
+    for record in records:
+        k = lifespans_.counts_in(starts, record.latest)
+        if k is None:
+            continue
+        start, end = spans[k]
+        place = max(record.earliest, start)
+        if end is None or place < end:
+            items.append(((place, record.latest, record.seq), record, False))
+    for _, end in spans:
+        if end is not None:
+            ended = by_id[lifespans_.period_at(periods, end).events[0]]
+            items.append(((end, "", -1), ended, True))
+    items.sort(key=lambda item: item[0])
+    return [(record, ends, key[0]) for key, record, ends in items]

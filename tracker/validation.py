@@ -83,7 +83,7 @@ def validate(event: Event, *, hypothetical: bool = False) -> Event:
     """Check what the event classes cannot: dates, sources, empty text, transaction time;
     normalize the dates. Raises ValueError (a DateError for a date) naming the problem."""
     window = dates.parse(event.on)
-    if event.actor == event.counterpart:
+    if event.actor == event.counterpart and not event.ONE_ENTITY:
         raise ValueError(f"actor and counterpart are both {event.actor}")
     if event.hypothetical and not hypothetical:
         raise ValueError("hypothetical events belong in scenario files, not ledgers")

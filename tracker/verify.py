@@ -30,7 +30,7 @@ from . import projection, tables
 from .entities import Entity
 from .errors import TrackerError
 from .tables import COLUMNS, E_COLUMNS, GENESIS, chain, entity_chain
-from .timeline import Record, effective, intervals
+from .timeline import Record
 from .validation import validate_entity
 
 _TYPES = ", ".join(f"typeof({c})" for c in (*COLUMNS.split(", "), "hash"))
@@ -109,6 +109,8 @@ def verify(
         lambda: _derived(conn, progress),
     )
     for check in checks:
+        if problems and check is checks[-1]:
+            break  # a refold of events already found bad would fold what cannot be read
         try:
             found = check()
         except (sqlite3.DatabaseError, RecursionError, MemoryError) as error:
@@ -313,8 +315,11 @@ def _derived(conn: sqlite3.Connection, progress: Progress | None) -> list[Proble
 
 def _intervals(conn: sqlite3.Connection, progress: Progress | None) -> list[Problem]:
     seen = 0
+    lives: dict[str, list[Record]] = {}
     for dyad, records in _expected_groups(conn):
-        wanted = [projection._row(dyad, i) for i in intervals(effective(records), dyad)]
+        if dyad[0] == dyad[1]:  # an entity's own lifespan events: they bound the other dyads
+            continue
+        wanted = projection.interval_rows(conn, dyad, records, lives)
         stored = conn.execute(
             "SELECT * FROM intervals WHERE actor = ? AND counterpart = ? "
             "ORDER BY dimension, valid_from",

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import _clean, _emit, _json_option, _n, _store
+from .common import SEEDS, _clean, _emit, _json_option, _n, _store
 
 
 @click.command("load")
@@ -219,23 +219,68 @@ def gdelt_command(
     options = gdelt.Options(min_sources, min_articles, root_only)
     with _store(ctx) as store:
         report = gdelt.import_files(store, [Path(p) for p in paths], options, quiet=quiet)
-    if as_json:
-        _emit(report.to_json())
-    else:
-        click.echo("\n".join(_clean(line) for line in report.lines()))
+    _report(report, as_json)
 
 
 @import_group.command("cow")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--states",
+    "states",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The COW State System Membership list (states2016.csv, plain or zipped).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def cow_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool, as_json: bool) -> None:
-    """Import the COW Diplomatic Exchange CSV (v2006.1) as envoy events."""
+def cow_command(
+    ctx: click.Context, paths: tuple[str, ...], states: tuple[str, ...], quiet: bool, as_json: bool
+) -> None:
+    """Import the COW Diplomatic Exchange data (v2006.1, plain or zipped) as envoy events.
+
+    The membership list bounds every dyad: a dyad ends when a state leaves the system or
+    ceases to be, and starts afresh when it comes back.
+    """
     from ..importers import cow
 
     with _store(ctx) as store:
-        report = cow.import_files(store, [Path(p) for p in paths], quiet=quiet)
+        report = cow.import_files(
+            store,
+            [Path(p) for p in paths],
+            states=[Path(p) for p in states],
+            lifespans=_bundled_lifespans(),
+            quiet=quiet,
+        )
+    _report(report, as_json)
+
+
+@import_group.command("cow-states")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def cow_states_command(
+    ctx: click.Context, paths: tuple[str, ...], quiet: bool, as_json: bool
+) -> None:
+    """Import the COW State System Membership list (states2016.csv) as entity lifespans."""
+    from ..importers import cow
+
+    with _store(ctx) as store:
+        report = cow.import_states(
+            store, [Path(p) for p in paths], lifespans=_bundled_lifespans(), quiet=quiet
+        )
+    _report(report, as_json)
+
+
+def _bundled_lifespans() -> Path | None:
+    """The bundled lifespans ledger, if the seeds are there."""
+    found = SEEDS / "lifespans.toml"
+    return found if found.is_file() else None
+
+
+def _report(report: Any, as_json: bool) -> None:
     if as_json:
         _emit(report.to_json())
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -22,12 +23,23 @@ from .common import (
     _today,
 )
 
+_CURATED = click.option(
+    "--curated-only",
+    is_flag=True,
+    help="Leave out machine-coded events (GDELT and the like): only what a person coded.",
+)
+MACHINE_NOTE = (
+    "* rests only on machine-coded events (GDELT and the like): no person read their sources; "
+    "--curated-only leaves them out"
+)
+
 
 @click.command("state")
 @click.argument("actor")
 @click.argument("counterpart")
 @click.option("--on", "on", default=None, help="The day, YYYY-MM-DD [default: today].")
 @_known_option
+@_CURATED
 @_json_option
 @click.pass_context
 def state_command(
@@ -36,13 +48,18 @@ def state_command(
     counterpart: str,
     on: str | None,
     known_at: str | None,
+    curated_only: bool,
     as_json: bool,
 ) -> None:
-    """Every dimension of ACTOR's relationship toward COUNTERPART on a day, with its sources."""
+    """Every dimension of ACTOR's relationship toward COUNTERPART on a day, with its sources.
+
+    On a day either entity does not exist (its lifespan), the answer says so and why.
+    """
     from ..query import state
 
     with _store(ctx) as store:
-        result = state(store, actor, counterpart, on or _today(), known_at)
+        day = on or _today()
+        result = state(store, actor, counterpart, day, known_at, curated_only=curated_only)
         result.events  # noqa: B018 (read the sources while the store is open)
     if as_json:
         _emit(result.to_json())
@@ -52,6 +69,7 @@ def state_command(
     rows: list[tuple[str, ...]] = []
     quiet: list[str] = []
     order: list[str] = []
+    coded = False
     for name, ans in result.dimensions.items():
         if not ans.events and ans.value == default(name):
             quiet.append(name)
@@ -60,19 +78,61 @@ def state_command(
         ids = "\n".join(
             " ".join(e[:8] for e in ans.events[i : i + 3]) for i in range(0, len(ans.events), 3)
         )
-        rows.append((name, _show(ans.value, "\n"), ans.since or "-", maybe, ids))
+        value = _show(ans.value, "\n") + (" *" if ans.machine_coded else "")
+        coded |= ans.machine_coded
+        rows.append((name, value, ans.since or "-", maybe, ids))
         order.extend(e for e in ans.events if e not in order)
-    known = f" (as known at {result.known_at})" if result.known_at else ""
-    click.echo(f"{result.actor} -> {result.counterpart} on {result.on}{known}\n")
-    click.echo(
-        _table(("dimension", "value", "since", "uncertain: could be", "events"), rows)
-        if rows
-        else "(no events)"
-    )
-    if quiet:
-        click.echo(f"\nnone: {', '.join(quiet)}")
+    notes = [f" (as known at {result.known_at})"] if result.known_at else []
+    notes += [" (curated events only)"] if result.curated_only else []
+    click.echo(f"{result.actor} -> {result.counterpart} on {result.on}{''.join(notes)}\n")
+    lines = _lifespan_lines(result)
+    for life in result.lifespans.values() if lines else ():
+        order.extend(e for e in life.events if e not in order and life.exists != "yes")
+    if lines:
+        click.echo("\n".join(lines) + ("\n" if result.exists != "no" else ""))
+    if result.exists != "no":
+        click.echo(
+            _table(("dimension", "value", "since", "uncertain: could be", "events"), rows)
+            if rows
+            else "(no events)"
+        )
+        if coded:
+            click.echo(f"\n{MACHINE_NOTE}")
+        if quiet:
+            click.echo(f"\nnone: {', '.join(quiet)}")
     if order:
         click.echo("\n" + _sources_block(result.events, order))
+
+
+_VERBS = {  # (a beginning, uncertain) -> how the line says it
+    (True, False): "came into being",
+    (True, True): "may have come into being",
+    (False, False): "ceased to exist",
+    (False, True): "may have ceased to exist",
+}
+
+
+def _lifespan_lines(result: Any) -> list[str]:
+    """Why a dyad does not exist, or may not, on the day asked: one line per entity."""
+    head = {"no": "does not exist", "uncertain": "may not exist"}.get(result.exists)
+    if head is None:
+        return []
+    lines = [f"{result.actor} -> {result.counterpart} {head} on {result.on}:"]
+    for entity, life in result.lifespans.items():
+        if life.exists == "yes":
+            continue
+        said = []
+        for event_id in life.events:
+            info = result.events.get(event_id, {})
+            kind, when = info.get("type", "?"), info.get("on", "?")
+            verb = _VERBS[kind == "entity_began", life.exists == "uncertain"]
+            said.append(f"{verb} on {when} (event {event_id[:8]})")
+        lines.append(f"  {entity} {' or '.join(said) or 'has no lifespan then'}")
+        if life.successors:
+            lines.append(f"    successors: {', '.join(life.successors)}")
+        if life.predecessors:
+            lines.append(f"    predecessors: {', '.join(life.predecessors)}")
+    return lines
 
 
 @click.command("who")
@@ -82,6 +142,7 @@ def state_command(
 )
 @click.option("--on", "on", default=None, help="The day, YYYY-MM-DD [default: today].")
 @_known_option
+@_CURATED
 @_json_option
 @click.pass_context
 def who_command(
@@ -90,21 +151,34 @@ def who_command(
     where: tuple[str, ...],
     on: str | None,
     known_at: str | None,
+    curated_only: bool,
     as_json: bool,
 ) -> None:
-    """The actors whose relationship toward COUNTERPART matches every condition on a day."""
+    """The actors whose relationship toward COUNTERPART matches every condition on a day.
+
+    Actors whose dyad does not exist that day (entity lifespans) are left out.
+    """
     from ..query import parse_condition, who
 
     conditions = dict(parse_condition(w) for w in where)
     with _store(ctx) as store:
-        result = who(store, counterpart, conditions, on or _today(), known_at)
+        day = on or _today()
+        result = who(store, counterpart, conditions, day, known_at, curated_only=curated_only)
     if as_json:
         _emit(result.to_json())
         return
     wanted = " and ".join(f"{d}={v}" for d, v in result.where.items())
-    click.echo(f"toward {result.counterpart}, {wanted}, on {result.on}:")
-    click.echo(f"  settled:   {', '.join(result.actors) or '(none)'}")
-    click.echo(f"  uncertain: {', '.join(result.uncertain) or '(none)'}")
+    coded = set(result.machine_coded)
+
+    def names(actors: list[str]) -> str:
+        return ", ".join(a + (" *" if a in coded else "") for a in actors) or "(none)"
+
+    only = " (curated events only)" if result.curated_only else ""
+    click.echo(f"toward {result.counterpart}, {wanted}, on {result.on}{only}:")
+    click.echo(f"  settled:   {names(result.actors)}")
+    click.echo(f"  uncertain: {names(result.uncertain)}")
+    if coded:
+        click.echo(MACHINE_NOTE)
 
 
 @click.command("first")
@@ -112,6 +186,7 @@ def who_command(
 @click.option("--where", "where", required=True, help="DIMENSION=VALUE.")
 @click.option("--after", default="0001-01-01", help="Count only changes on or after this day.")
 @_known_option
+@_CURATED
 @_json_option
 @click.pass_context
 def first_command(
@@ -120,13 +195,15 @@ def first_command(
     where: str,
     after: str,
     known_at: str | None,
+    curated_only: bool,
     as_json: bool,
 ) -> None:
     """The first actor whose relationship toward COUNTERPART came to match, on or after a day."""
     from ..query import first, parse_condition
 
     with _store(ctx) as store:
-        result = first(store, counterpart, parse_condition(where), after, known_at)
+        condition = parse_condition(where)
+        result = first(store, counterpart, condition, after, known_at, curated_only=curated_only)
     if as_json:
         _emit(result.to_json())
         return
@@ -135,7 +212,10 @@ def first_command(
             f"no actor came to match {where} toward {counterpart} on or after {result.after}"
         )
     else:
-        click.echo(f"{result.actor}, on {result.on} (event {result.event})")
+        coded = " *" if result.machine_coded else ""
+        click.echo(f"{result.actor}, on {result.on} (event {result.event}){coded}")
+        if coded:
+            click.echo(MACHINE_NOTE)
 
 
 @click.command("history")
@@ -162,9 +242,19 @@ def history_command(
                 for e in entries
             )
             return
-        shown = _stream_table(("on", "id", "event", "dyad", "changes"), map(_history_row, entries))
+        machine: list[bool] = []  # whether some entry was machine-coded (seen as they stream)
+
+        def rows() -> Iterator[tuple[str, ...]]:
+            for entry in entries:
+                if entry.record.machine_coded and not machine:
+                    machine.append(True)
+                yield _history_row(entry)
+
+        shown = _stream_table(("on", "id", "event", "dyad", "changes"), rows())
     if not shown:
         click.echo("(no events)")
+    if machine:
+        click.echo(f"\n{MACHINE_NOTE.replace('rests only on', 'is')}")
 
 
 def _history_row(entry: Any) -> tuple[str, ...]:
@@ -181,6 +271,10 @@ def _history_row(entry: Any) -> tuple[str, ...]:
         made = f"withdraws {event.target[:8]}: {_clean(event.reason)}"
     elif event.corrects is not None:
         made = "\n".join(filter(None, [made, f"(replaces {event.corrects[:8]})"]))
+    if entry.outside:
+        made = "(dated when the dyad did not exist: changes nothing)"
+    if entry.record.machine_coded:
+        kind += " *"
     return (event.on, entry.record.id[:8], kind, f"{event.actor}->{event.counterpart}", made)
 
 

@@ -141,8 +141,13 @@ def replay_command(
 def _change_line(data: dict[str, Any]) -> str:
     cites = _clean("; ".join(f"{s['publisher']}, {s['date']}" for s in data["sources"]))
     mark = " hypothetical" if data["hypothetical"] else ""
+    dyad = (
+        data["actor"]
+        if data["actor"] == data["counterpart"]
+        else (f"{data['actor']}->{data['counterpart']}")
+    )
     return (
-        f"{data['on']:<22} {data['actor'] + '->' + data['counterpart']:<18} "
+        f"{data['on']:<22} {dyad:<18} "
         f"{data['dimension']:<15} {_change(data['before'], data['after'])}  "
         f"[{data['type']} {data['event'][:8]}{mark}]  {cites}"
     )

@@ -1,7 +1,8 @@
 """Importers: published data sets read as they are, turned into ordinary sourced events.
 
-Each importer validates every row first, counts what it cannot map (never dropping it
-silently), then appends the events in one transaction. Event ids are content hashes, so
+Each importer validates every row first, puts each row in exactly one bucket (imported,
+already present, skipped by reason, unmapped by reason: the buckets add up to the rows
+read), then appends the events in one transaction. Event ids are content hashes, so
 importing the same file twice adds nothing.
 """
 
@@ -17,11 +18,20 @@ from ..entities import Entity
 from ..ledger import Located
 from ..loading import progress_bar
 from ..store import Store
+from .reading import shown
+
+IMPORTED = "imported"
+PRESENT = "already present"
 
 
 @attrs.frozen
 class ImportReport:
-    """What an import read, what it added, and everything it skipped or could not map."""
+    """What an import read, what it added, and where every row went.
+
+    `buckets` holds every row once: "imported", "already present", "skipped: REASON" and
+    "unmapped: REASON"; they add up to `rows`. `codes` counts the codes that could not be
+    mapped (a row can hold two), `notes` says what else the reader should know.
+    """
 
     source: str
     files: tuple[str, ...]
@@ -29,9 +39,10 @@ class ImportReport:
     events: int
     added: int
     present: int
+    buckets: dict[str, int] = attrs.field(factory=dict)
     declared: tuple[str, ...] = ()
-    skipped: dict[str, int] = attrs.field(factory=dict)
-    unmapped: dict[str, dict[str, int]] = attrs.field(factory=dict)
+    codes: dict[str, dict[str, int]] = attrs.field(factory=dict)
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape."""
@@ -39,12 +50,13 @@ class ImportReport:
             "source": self.source,
             "files": list(self.files),
             "rows": self.rows,
+            "buckets": dict(self.buckets),
             "events": self.events,
             "added": self.added,
             "already_present": self.present,
             "declared_entities": list(self.declared),
-            "skipped": dict(self.skipped),
-            "unmapped": {kind: dict(codes) for kind, codes in self.unmapped.items()},
+            "unmapped_codes": {kind: dict(codes) for kind, codes in self.codes.items()},
+            "notes": list(self.notes),
         }
 
     def lines(self) -> list[str]:
@@ -54,20 +66,23 @@ class ImportReport:
             f"read {_n(self.rows, 'row')} from {_n(len(self.files), 'file')}: "
             f"{_n(self.events, 'event')}, {self.added} new, {self.present} already present{note}"
         ]
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for bucket, count in self.buckets.items():
+            kind, _, reason = bucket.partition(": ")
+            groups.setdefault(kind, []).append((reason, count))
+        for kind, reasons in groups.items():
+            total = sum(n for _, n in reasons)
+            detail = ", ".join(f"{n} {reason}" for reason, n in reasons if reason)
+            out.append(
+                f"  {total:>{len(str(self.rows))}} {kind}" + (f": {detail}" if detail else "")
+            )
         if self.declared:
             out.append(f"declared entities: {', '.join(self.declared)}")
-        if self.skipped:
-            parts = ", ".join(f"{n} {reason}" for reason, n in self.skipped.items())
-            out.append(f"skipped: {parts}")
-        for kind, codes in self.unmapped.items():
-            total = sum(codes.values())
-            shown = ", ".join(f"{code or '(empty)'} x{n}" for code, n in _top(codes))
+        for kind, codes in self.codes.items():
+            shown_codes = ", ".join(f"{shown(code) or '(empty)'} x{n}" for code, n in _top(codes))
             more = f", ... ({len(codes) - 20} more)" if len(codes) > 20 else ""
-            out.append(
-                f"unmapped {kind}: {_n(total, 'row')} with {_n(len(codes), 'code')}: {shown}{more}"
-            )
-        if not self.skipped and not self.unmapped:
-            out.append("every row was mapped")
+            out.append(f"unmapped {kind}: {shown_codes}{more}")
+        out += list(self.notes)
         return out
 
 
@@ -80,27 +95,45 @@ def _top(codes: Mapping[str, int]) -> list[tuple[str, int]]:
 
 
 class Tally:
-    """Counters of skipped rows (by reason) and unmapped codes (by kind, then code)."""
+    """Where each row went (one bucket per row) and the codes that could not be mapped."""
 
     def __init__(self) -> None:
-        self.skipped: Counter[str] = Counter()
-        self.unmapped: dict[str, Counter[str]] = {}
+        self.buckets: Counter[str] = Counter()
+        self.codes: dict[str, Counter[str]] = {}
 
     def skip(self, reason: str) -> None:
         """Count one row skipped for `reason`."""
-        self.skipped[reason] += 1
+        self.buckets[f"skipped: {reason}"] += 1
 
-    def unmap(self, kind: str, code: str) -> None:
-        """Count one row whose `kind` code could not be mapped."""
-        self.unmapped.setdefault(kind, Counter())[code] += 1
+    def unmapped(self, reason: str) -> None:
+        """Count one row left out because something in it could not be mapped."""
+        self.buckets[f"unmapped: {reason}"] += 1
 
-    def skipped_dict(self) -> dict[str, int]:
-        """The skipped counts, largest first."""
-        return dict(sorted(self.skipped.items(), key=lambda item: (-item[1], item[0])))
+    def code(self, kind: str, code: str) -> None:
+        """Count one code of `kind` that could not be mapped (a detail of the rows above)."""
+        self.codes.setdefault(kind, Counter())[code] += 1
 
-    def unmapped_dict(self) -> dict[str, dict[str, int]]:
-        """The unmapped counts per kind, largest first."""
-        return {kind: dict(_top_all(codes)) for kind, codes in sorted(self.unmapped.items())}
+    def read(self, count: int = 1) -> None:
+        """Count rows imported (their events new or not: see `settle`)."""
+        self.buckets[IMPORTED] += count
+
+    def settle(self, present: int) -> None:
+        """Move `present` rows of one event each from imported to already present."""
+        if present:
+            self.buckets[IMPORTED] -= present
+            self.buckets[PRESENT] += present
+        if not self.buckets[IMPORTED]:
+            del self.buckets[IMPORTED]
+
+    def bucket_dict(self) -> dict[str, int]:
+        """The buckets: imported and already present first, then the others, largest first."""
+        order = {IMPORTED: 0, PRESENT: 1}
+        items = sorted(self.buckets.items(), key=lambda i: (order.get(i[0], 2), -i[1], i[0]))
+        return {bucket: n for bucket, n in items if n}
+
+    def code_dict(self) -> dict[str, dict[str, int]]:
+        """The unmapped codes per kind, largest first."""
+        return {kind: dict(_top_all(codes)) for kind, codes in sorted(self.codes.items())}
 
 
 def _top_all(codes: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -118,7 +151,7 @@ def append(
     """Append in one transaction, declaring only entities the store lacks.
 
     Returns (added, already present, declared ids). An entity the store already has is not
-    passed on: the store would overwrite a curated name and aliases with ours.
+    passed on: its curated name and aliases stay as they are.
     """
     declared = {e.id for e in store.entities()}
     new = sorted({e.id: e for e in entities if e.id not in declared}.values(), key=lambda e: e.id)
