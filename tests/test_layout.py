@@ -4,6 +4,7 @@ no module over 500 lines. A small `ast` walk over the sources; nothing is import
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +45,20 @@ def modules(root: Path = ROOT) -> dict[str, Path]:
     return found
 
 
-def _resolve(name: str, path: Path, node: ast.ImportFrom, known: dict[str, Path]) -> list[str]:
+Sources = dict[str, tuple[Path, str]]
+
+
+def sources(root: Path = ROOT) -> Sources:
+    """Every module's path and text, by dotted name."""
+    return {name: (path, path.read_text(encoding="utf-8")) for name, path in modules(root).items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _tree(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
+def _resolve(name: str, path: Path, node: ast.ImportFrom, known: Sources) -> list[str]:
     """The modules a `from ... import ...` statement in module `name` reads."""
     if node.level:
         package = name.split(".")
@@ -61,9 +75,9 @@ def _resolve(name: str, path: Path, node: ast.ImportFrom, known: dict[str, Path]
     return targets
 
 
-def imports(name: str, path: Path, known: dict[str, Path]) -> Iterator[tuple[str, int]]:
+def imports(name: str, path: Path, text: str, known: Sources) -> Iterator[tuple[str, int]]:
     """(imported module, line) for every import in a module, at any depth (lazy ones too)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(text)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
@@ -72,11 +86,11 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> Iterator[tuple[str
                 yield target, node.lineno
 
 
-def graph(known: dict[str, Path]) -> dict[str, set[str]]:
+def graph(known: Sources) -> dict[str, set[str]]:
     """Module -> the modules of the two packages it imports."""
     return {
-        name: {t for t, _ in imports(name, path, known) if t in known and t != name}
-        for name, path in known.items()
+        name: {t for t, _ in imports(name, path, text, known) if t in known and t != name}
+        for name, (path, text) in known.items()
     }
 
 
@@ -116,15 +130,14 @@ def _within(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def problems(root: Path = ROOT) -> list[str]:
-    """Every way the sources under `root` break the layout, one line each."""
-    known = modules(root)
+def problems(known: Sources) -> list[str]:
+    """Every way the sources break the layout, one line each."""
     found = []
-    for name, path in known.items():
-        lines = path.read_text(encoding="utf-8").count("\n")
+    for name, (path, text) in known.items():
+        lines = text.count("\n")
         if lines > MAX_LINES:
             found.append(f"{name}: {lines} lines (at most {MAX_LINES})")
-        for target, line in imports(name, path, known):
+        for target, line in imports(name, path, text, known):
             top = target.split(".")[0]
             if name.startswith("events") and top == "tracker":
                 found.append(f"{name}:{line}: the vocabulary imports the engine ({target})")
@@ -133,7 +146,7 @@ def problems(root: Path = ROOT) -> list[str]:
             if not _within(name, INTERFACES) and _within(target, INTERFACES):
                 found.append(f"{name}:{line}: the engine imports an interface ({target})")
         if name in PURE:
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for node in ast.walk(_tree(text)):
                 if isinstance(node, ast.Call):
                     func = node.func
                     called = func.attr if isinstance(func, ast.Attribute) else None
@@ -149,7 +162,7 @@ class TestLayout:
 
     def test_the_layout_holds(self) -> None:
         """No forbidden import, no circle, no module over 500 lines in events/ and tracker/."""
-        assert problems() == []
+        assert problems(sources()) == []
 
     def test_the_families_have_their_packages(self) -> None:
         """The command line and the benchmark are packages; the engine's layers stay flat."""
@@ -162,18 +175,12 @@ class TestLayout:
         assert not [n for n in known if n.startswith("tracker.cli_") or n == "tracker.bench_duckdb"]
 
 
-def _copy(tmp_path: Path) -> Path:
-    """A copy of the two packages' sources under tmp_path."""
-    for path in modules().values():
-        target = tmp_path / path.relative_to(ROOT)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    return tmp_path
-
-
-def _add(root: Path, module: str, line: str) -> None:
-    path = root / (module.replace(".", "/") + ".py")
-    path.write_text(path.read_text(encoding="utf-8") + "\n" + line + "\n", encoding="utf-8")
+def _planted(module: str, line: str) -> Sources:
+    """The sources with `line` added at the end of `module` (nothing is written)."""
+    known = sources()
+    path, text = known[module]
+    known[module] = (path, text + "\n" + line + "\n")
+    return known
 
 
 class TestLayoutFails:
@@ -196,17 +203,12 @@ class TestLayoutFails:
             ("tracker.bench.timing", "from .runner import run", "import circle"),
         ],
     )
-    def test_a_planted_import_is_found(
-        self, tmp_path: Path, module: str, line: str, expected: str
-    ) -> None:
-        """Each kind of forbidden import or call, and a circle, planted in a copy, is reported."""
-        root = _copy(tmp_path)
-        assert problems(root) == []
-        _add(root, module, line)
-        assert any(expected in problem for problem in problems(root)), problems(root)
+    def test_a_planted_import_is_found(self, module: str, line: str, expected: str) -> None:
+        """Each kind of forbidden import or call, and a circle, planted in the sources, is found."""
+        found = problems(_planted(module, line))
+        assert any(expected in problem for problem in found), found
 
-    def test_a_long_module_is_found(self, tmp_path: Path) -> None:
+    def test_a_long_module_is_found(self) -> None:
         """A module grown past 500 lines is reported."""
-        root = _copy(tmp_path)
-        _add(root, "tracker.replay", "\n" * MAX_LINES)
-        assert any("tracker.replay:" in p and "lines" in p for p in problems(root))
+        found = problems(_planted("tracker.replay", "\n" * MAX_LINES))
+        assert any("tracker.replay:" in p and "lines" in p for p in found)
