@@ -22,8 +22,8 @@ from . import conditions as conds
 from . import dates, existence, lifespans, projection
 from .conditions import check_condition, parse_condition
 from .errors import TrackerError
-from .first import Candidate, FirstResult, first
-from .history import History, HistoryEntry, details, history, incidents, iter_history
+from .firsts import Candidate, FirstResult, first
+from .histories import History, HistoryEntry, details, history, incidents, iter_history
 from .names import check_entity, plain, resolve
 from .reducers import DIMENSIONS, Answer, Dyad, encode
 from .store import Store

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from . import dates, lifespans, projection
-from .history import INCIDENTS, details
+from .histories import INCIDENTS, details
 from .reducers import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
 from .store import Store
 from .tables import COLUMNS
@@ -40,6 +40,44 @@ class Incident:
     def placed(self) -> str:
         """The day the incident is placed at."""
         return self.day
+
+
+@attrs.frozen
+class Replay:
+    """A replay as a result: iterate it for its changes (as `replay` gives them), or ask
+    `to_dict()` for their JSON and `to_frame()` for a pandas DataFrame (the `pandas` extra).
+
+    Each of these reads the store again, so a Replay can be asked more than once.
+    """
+
+    store: Store
+    actor: str | None = None
+    counterpart: str | None = None
+    start: str = dates.OPEN_START
+    end: str = dates.OPEN_END
+    known_at: str | None = None
+    incidents: bool = True
+
+    def __iter__(self) -> Iterator[Change | Incident]:
+        return replay(
+            self.store,
+            self.actor,
+            self.counterpart,
+            start=self.start,
+            end=self.end,
+            known_at=self.known_at,
+            incidents=self.incidents,
+        )
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """Every change in its JSON shape (`tracker replay --json`, one object a change)."""
+        return [change_json(c) for c in self]
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per change, one column per field."""
+        from .frames import frame, replay_rows
+
+        return frame(replay_rows(change_json(c) for c in self))
 
 
 def _withdrawn(store: Store, known_at: str | None, also: Iterable[str]) -> set[str]:
@@ -262,8 +300,8 @@ def change_json(change: Change | Incident) -> dict[str, Any]:
     said = details(record)
     return {
         "on": record.on,
-        "earliest": change.placed,
-        "latest": record.latest,
+        "earliest": None if change.placed == dates.OPEN_START else change.placed,
+        "latest": None if record.latest == dates.OPEN_END else record.latest,
         "actor": change.dyad[0],
         "counterpart": change.dyad[1],
         "dimension": change.dimension,

@@ -73,7 +73,7 @@ def panel_command(
     from ..errors import TrackerError
     from ..loading import progress_bar
     from ..outputs import STDOUT, check, text_file, written
-    from ..panel import file_format, panel, write
+    from ..panels import file_format, panel, write
 
     kind = file_format(output, fmt)
     if kind == "parquet" and output == STDOUT:
