@@ -20,8 +20,11 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("names")
     ledger = folder / "twins.toml"
     ledger.write_text(
-        '[[entity]]\nid = "GRP_A"\nname = "Northern Front"\nkind = "group"\naliases = ["The Front"]\n'
-        '[[entity]]\nid = "GRP_B"\nname = "Southern Front"\nkind = "group"\naliases = ["The Front"]\n',
+        "".join(
+            f'[[entity]]\nid = "GRP_{x}"\nname = "{side} Front"\nkind = "group"\n'
+            'aliases = ["The Front"]\n'
+            for x, side in (("A", "Northern"), ("B", "Southern"))
+        ),
         encoding="utf-8",
     )
     path = folder / "tracker.db"
@@ -66,8 +69,19 @@ def test_any_name_gives_the_same_answer(db: Path, actor: str, counterpart: str) 
         ["first", "Taliban", "--where", "recognition=recognized", "--json"],
         ["history", "rus", "Taliban", "--json"],
         ["replay", "rus", "Taliban", "--json"],
-        ["panel", "--actor", "rus", "--counterpart", "Taliban", "--dimension", "recognition"]
-        + ["--from", "2025", "--to", "2025"],
+        [
+            "panel",
+            "--actor",
+            "rus",
+            "--counterpart",
+            "Taliban",
+            "--dimension",
+            "recognition",
+            "--from",
+            "2025",
+            "--to",
+            "2025",
+        ],
     ],
 )
 def test_every_command_reads_names(db: Path, args: list[str]) -> None:

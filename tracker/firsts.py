@@ -45,7 +45,7 @@ class Candidate:
             "on": self.on,
             "event": self.event,
             "settled": self.settled,
-            "possible_from": self.possible_from,
+            "possible_from": _day(self.possible_from),
             "machine_coded": self.machine_coded,
         }
 
@@ -109,7 +109,7 @@ class FirstResult:
         return {
             "counterpart": self.counterpart,
             "where": conds.to_json(self.where),
-            "after": self.after,
+            "after": _day(self.after),
             "actor": self.actor,
             "on": self.on,
             "event": self.event,
@@ -274,6 +274,11 @@ def _start(
             answers = list(current[actor].values())
             uncertain = [a for a in answers if a.uncertain] or answers
             possible[actor] = candidate(actor, day, uncertain[-1], False)
+
+
+def _day(day: str | None) -> str | None:
+    """A day as JSON: None for the open start (no `--after`, a window open to the past)."""
+    return None if day == dates.OPEN_START else day
 
 
 def _order(c: Candidate) -> tuple[int, str, str]:

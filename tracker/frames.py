@@ -111,12 +111,12 @@ def first_rows(result: Any) -> Table:
     rows = [
         {
             "counterpart": result.counterpart,
-            "after": result.after,
+            "after": None if result.after == dates.OPEN_START else result.after,
             "actor": c.actor,
             **_dated("on", c.on),
             "event": c.event,
             "settled": c.settled,
-            "possible_from": c.possible_from,
+            "possible_from": None if c.possible_from == dates.OPEN_START else c.possible_from,
             "machine_coded": c.machine_coded,
             "order_known": result.order_known,
         }

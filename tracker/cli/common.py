@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 import sys
@@ -298,10 +299,21 @@ FORMATS = {
 
 
 def _formats(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--json, --nl, --csv and --tsv, as sqlite-utils offers them (`fmt`: table by default)."""
+    """--json, --nl, --csv and --tsv, as sqlite-utils offers them (`fmt`: table by default);
+    two at once are refused, since which one was meant is unknown."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = [name for name in FORMATS if kwargs.pop(f"fmt_{name}")]
+        if len(given) > 1:
+            raise click.UsageError(f"give one output format, not --{given[0]} and --{given[1]}")
+        return f(*args, fmt=given[0] if given else "table", **kwargs)
+
     for name in reversed(FORMATS):
-        f = click.option(f"--{name}", "fmt", flag_value=name, help=FORMATS[name])(f)
-    return click.option("--table", "fmt", flag_value="table", default=True, hidden=True)(f)
+        command = click.option(f"--{name}", f"fmt_{name}", is_flag=True, help=FORMATS[name])(
+            command
+        )
+    return command
 
 
 def _emit_rows(table: Any, fmt: str) -> int:

@@ -270,6 +270,7 @@ def first_command(
     day, or possible by then), every such actor is listed and the order is said to be unknown.
     """
     from ..conditions import describe, parse
+    from ..dates import OPEN_START
     from ..frames import first_rows
     from ..query import first
 
@@ -283,7 +284,8 @@ def first_command(
     if fmt != "table":
         _emit_rows(first_rows(result), fmt)
         return
-    wanted = f"{describe(result.where)} toward {result.counterpart} on or after {result.after}"
+    since = "" if result.after == OPEN_START else f" on or after {result.after}"
+    wanted = f"{describe(result.where)} toward {result.counterpart}{since}"
     if not result.candidates:
         click.echo(f"no actor came to match {wanted}")
         return
@@ -302,7 +304,7 @@ def first_command(
                 c.actor + (" *" if c.machine_coded else ""),
                 c.on or "-",
                 c.settled or "(not settled)",
-                c.possible_from,
+                ".." if c.possible_from == OPEN_START else c.possible_from,
                 c.event or "-",
             )
             for c in result.candidates
