@@ -185,7 +185,7 @@ def rebuild_command(ctx: click.Context, quiet: bool) -> None:
 
     with _store(ctx) as store, progress_bar(store.count(), "rebuilding", quiet) as tick:
         count = store.rebuild(progress=tick)
-    click.echo(f"rebuilt the projections from {count} events")
+    click.echo(f"rebuilt the projections from {_n(count, 'event')}")
 
 
 @click.group("import")
