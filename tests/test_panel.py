@@ -50,6 +50,8 @@ def test_each_row_is_the_state_answer_of_its_day(store: Store) -> None:
     rows = list(found)
     actors = {row["actor"] for row in rows}
     assert len(rows) == len(actors) * 7 and {"RUS", "CHN", "USA"} <= actors
+    # and each day around the recognition of 3 July 2025 (a change on the day sampled)
+    rows += tracker.panel(store, dimensions, "2025-07-01", "2025-07-05", every="day", actor="RUS")
     for row in rows:
         answer = tracker.state(store, row["actor"], row["counterpart"], row["date"])
         assert row["exists"] == answer.exists
