@@ -43,6 +43,17 @@ class TestEveryConditionHolds:
             assert found["actor"] is None and found["candidates"] == []
             assert found["where"] == {"recognition": "recognized", "envoy_sent": "ambassador"}
 
+    @pytest.mark.parametrize("known", [[], ["--known-at", "2025-07-04"], ["--curated-only"]])
+    def test_first_finds_the_actor_meeting_every_condition(
+        self, db: Path, known: list[str]
+    ) -> None:
+        """RUS, which recognised the Taliban and agreed energy cooperation on one day, is
+        first to meet both (from the stored intervals, or folded as known at a time)."""
+        where = ["--where", "recognition=recognized", "--where", "cooperation=energy"]
+        result = run(db, "first", "TALIBAN", *where, *known, "--json")
+        found = json.loads(result.stdout)
+        assert (found["actor"], found["on"], found["order_known"]) == ("RUS", "2025-07-03", True)
+
     def test_who_needs_every_condition(self, db: Path) -> None:
         """`who` lists only the actors meeting both conditions, in either order."""
         for where in (BOTH, SWAPPED):

@@ -147,13 +147,7 @@ def _timeline(
     their first day, then actor."""
     if known_at is None and not curated_only:
         yield from heapq.merge(
-            *(
-                ((valid_from, actor, name, ans) for actor, valid_from, ans in rows)
-                for name, rows in (
-                    (d, projection.counterpart_timeline(store.conn, counterpart, d, after))
-                    for d in dimensions
-                )
-            ),
+            *(_labelled(store, counterpart, d, after) for d in dimensions),
             key=lambda row: (row[0], row[1]),
         )
         return
@@ -173,6 +167,14 @@ def _timeline(
                 answer = attrs.evolve(ans, machine_coded=flag)
                 rows.append((interval.valid_from, actor, interval.dimension, answer))
     yield from sorted(rows, key=lambda r: (r[0], r[1]))
+
+
+def _labelled(store: Store, counterpart: str, dimension: str, after: str) -> Iterator[Row]:
+    """One dimension's stored intervals toward `counterpart` as timeline rows."""
+    for actor, valid_from, ans in projection.counterpart_timeline(
+        store.conn, counterpart, dimension, after
+    ):
+        yield valid_from, actor, dimension, ans
 
 
 def first(
