@@ -87,4 +87,5 @@ def _suggestions(store: Store, text: str) -> list[str]:
         for each in each_names:
             names.setdefault(each.casefold(), f"{code} ({each})")
     by_name = difflib.get_close_matches(text.casefold(), list(names), n=3, cutoff=0.75)
-    return list(dict.fromkeys([*close, *(names[n] for n in by_name)]))
+    named = [names[n] for n in by_name if names[n].split(" ", 1)[0] not in close]
+    return list(dict.fromkeys([*close, *named]))  # an id offered once, by id or by name
