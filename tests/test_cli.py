@@ -122,6 +122,7 @@ class TestHelp:
         expected = "['tracker.cli.common', 'tracker.cli.questions'] []"
         assert done.stdout.strip().splitlines()[-1] == expected
 
+
 class TestQueries:
     """state, who and first with --json: the documented shapes and the seed's answers."""
 
