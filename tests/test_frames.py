@@ -111,3 +111,17 @@ def test_the_readme_frame_example_runs(store: Store) -> None:
     code = text[start : text.index("```", start)]
     answer = tracker.state(store, "RUS", "TALIBAN", "2025-07-04")
     exec(compile(code, "README.md", "exec"), {"tracker": tracker, "store": store, "answer": answer})
+
+
+def test_no_submodule_shadows_a_public_name() -> None:
+    """Once every module of the package is imported, each public name of `tracker` is still
+    the function or class it names, not a submodule of the same name."""
+    import importlib
+    import pkgutil
+    import types
+
+    for info in pkgutil.walk_packages(tracker.__path__, "tracker."):
+        if not info.name.startswith(("tracker.bench", "tracker.cli")):
+            importlib.import_module(info.name)
+    shadowed = [n for n in tracker.__all__ if isinstance(getattr(tracker, n), types.ModuleType)]
+    assert shadowed == []
