@@ -467,36 +467,3 @@ def test_codes_switch_entity_on_the_lifespans_days() -> None:
     assert (
         cow_codes.converter_table()[315] == "CZE" and cow_codes.entity(315, "1990-01-01") == "CSK"
     )
-
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def test_the_readme_shows_real_output(seeded_cli: Cli) -> None:
-    """Every import and evidence example in the README is what the commands print, in order,
-    into a database created from the seeds."""
-    text = README.read_text(encoding="utf-8")
-    gdelt = str(Path("tests/fixtures/20250712000000.export.CSV"))
-    zipped = "tests/fixtures/cow/Diplomatic_Exchange_2006v1.zip"
-    plain = "tests/fixtures/cow/Diplomatic_Exchange_2006v1.csv"
-    examples: list[tuple[list[str], int | None]] = [
-        (["import", "gdelt", gdelt], None),
-        (["import", "gdelt", gdelt], 2),
-        (["state", "TCD", "ISR", "--on", "2025-07-12"], None),
-        (["state", "TCD", "ISR", "--on", "2025-07-12", "--curated-only"], None),
-        (["who", "ISR", "--where", "relations=severed", "--on", "2025-07-12"], None),
-        (["import", "cow", zipped, "--states", "tests/fixtures/cow/states2016.csv"], None),
-        (["import", "cow", plain, "--states", "tests/fixtures/cow/states2016_spreadsheet.csv"], 1),
-        (["who", "USA", "--where", "envoy_sent=ambassador", "--on", "1990-12-31"], None),
-        (["state", "USA", "CHN", "--on", "1980-06-01"], None),
-        (["state", "USA", "HTI", "--on", "1925-06-01"], None),
-        (["state", "USA", "HTI", "--on", "1935-06-01"], 5),
-        (["state", "USA", "RUS", "--on", "1993-01-01"], 6),
-    ]
-    root = README.parent
-    for args, first in examples:
-        result = seeded_cli(*[str(root / a) if a.startswith("tests/") else a for a in args])
-        assert result.exit_code == 0, (args, result.output)
-        output = result.stdout.replace(str(root) + "/", "")
-        shown = "\n".join(output.splitlines()[:first]) if first else output.rstrip("\n")
-        assert f"$ tracker {' '.join(args)}\n{shown}\n" in text, args

@@ -72,6 +72,7 @@ def arguments(ledger: Path, out: Path) -> list[list[str]]:
         ["plot", "dyad", "RUS", "TALIBAN", "-o", str(out.with_suffix(".png"))],
         ["plot", "count", "TALIBAN", "--where", "recognition=recognized", "-o", str(out) + ".svg"],
         ["serve", "--port", "1"],
+        ["panel", "--dimension", "recognition", "--from", "2020", "--to", "2025"],
     ]
 
 

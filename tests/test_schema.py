@@ -52,7 +52,7 @@ EXPECTED: dict[str, Any] = json.loads((GOLDEN / "v1_expected.json").read_text(en
 DIGESTS = {
     "v1.db": "6a31a7fc4cced5977b7563106872ed612e21020ea872e6e7ab6ea2616111b1af",
     "v1_ledger.jsonl": "a3dd008864c8d6d983950aac53bf11767e1ca24e22d34639a3afbc9105304423",
-    "v1_expected.json": "233ae3065bfdff546f9f261ea41430584c7259577cb851c6348af0f9ee9319d7",
+    "v1_expected.json": "e39a54edfc453ac54bf47bc8d2f65b1aa5e2ed34b85f5ce5e8f4e6dceb355cd5",
 }
 SOURCE = Source(title="Report", publisher="Reuters", date="2024-03-23")
 

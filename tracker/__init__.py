@@ -2,7 +2,8 @@
 
 Library first: `tracker.open()` a store (created and seeded from the bundled ledgers when new,
 as the command does), `load` ledgers into it, and ask `state`, `who`, `first`, `history` and
-`world`; run a `Scenario`; `tracker.replay.replay` streams the changes. The
+`world`; build a dyad-period `panel`; run a `Scenario`; `Replay` gives the changes (and
+`tracker.replay.replay` streams them). Every result has `to_dict()` and `to_frame()`. The
 `tracker` command is a thin layer over these functions. Names are imported on first use, so
 the command starts fast.
 """
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from .errors import LedgerError, TrackerError
     from .loading import load
     from .opening import open
+    from .panels import Panel, panel
     from .query import (
         FirstResult,
         HistoryEntry,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
         world,
     )
     from .reducers import DIMENSIONS, Answer
+    from .replay import Replay
     from .scenario import Scenario, ScenarioResult
     from .store import AppendReport, Store
 
@@ -42,6 +45,8 @@ _HOMES = {
     "FirstResult": "query",
     "HistoryEntry": "query",
     "LedgerError": "errors",
+    "Panel": "panels",
+    "Replay": "replay",
     "Scenario": "scenario",
     "ScenarioResult": "scenario",
     "StateResult": "query",
@@ -53,6 +58,7 @@ _HOMES = {
     "history": "query",
     "load": "loading",
     "open": "opening",
+    "panel": "panels",
     "state": "query",
     "who": "query",
     "world": "query",
@@ -67,6 +73,8 @@ __all__ = [
     "FirstResult",
     "HistoryEntry",
     "LedgerError",
+    "Panel",
+    "Replay",
     "Scenario",
     "ScenarioResult",
     "StateResult",
@@ -78,6 +86,7 @@ __all__ = [
     "history",
     "load",
     "open",
+    "panel",
     "state",
     "who",
     "world",

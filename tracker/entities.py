@@ -42,15 +42,33 @@ def iso_states() -> dict[str, str]:
     return codes
 
 
+@functools.cache
+def state_names() -> dict[str, tuple[str, ...]]:
+    """The names pycountry gives each ISO code (its name, official and common names)."""
+    import pycountry
+
+    names: dict[str, tuple[str, ...]] = {}
+    for c in (*pycountry.countries, *pycountry.historic_countries):
+        code = getattr(c, "alpha_3", None)
+        if code:
+            found = (getattr(c, key, None) for key in ("name", "official_name", "common_name"))
+            names[code] = tuple(dict.fromkeys((*names.get(code, ()), *filter(None, found))))
+    return names
+
+
 def state(code: str) -> Entity | None:
     """The state with ISO code `code`, if there is one."""
     name = iso_states().get(code)
     return None if name is None else Entity(code, name, "state")
 
 
-def unknown_message(entity_id: str, known: Iterable[str]) -> str:
-    """Say that `entity_id` is unknown, with the closest known ids."""
-    close = difflib.get_close_matches(entity_id, list(known), n=3, cutoff=0.6)
+def unknown_message(
+    entity_id: str, known: Iterable[str], *, close: Iterable[str] | None = None
+) -> str:
+    """Say that `entity_id` is unknown, with the closest known ids (or the `close` given)."""
+    if close is None:
+        close = difflib.get_close_matches(entity_id.upper(), list(known), n=3, cutoff=0.6)
+    close = list(close)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return (
         f"unknown entity {entity_id!r} (not an ISO 3166 alpha-3 code "

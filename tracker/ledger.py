@@ -343,18 +343,21 @@ def _plain_dates(located: Located, raw: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def iter_jsonl(path: str | Path, *, only_entities: bool = False) -> Iterator[Located]:
+def iter_jsonl(
+    path: str | Path, *, only_entities: bool = False, name: str | None = None
+) -> Iterator[Located]:
     """Stream validated items from a JSON Lines file, without holding the file in memory.
 
     With `only_entities`, read just the entity lines (a quick first pass over a big file:
     a line is parsed only if it could be an entity line, even one whose key is escaped).
+    `name` is how messages name the file (`<stdin>` for standard input spooled to it).
     """
-    name = str(path)
+    name = str(path) if name is None else name
 
     def lines() -> Iterator[tuple[int, str]]:
         empty = True
         with open_regular(path, name) as handle:
-            for number, data in enumerate(_capped_lines(handle, name), 1):
+            for number, data in enumerate(capped_lines(handle, name), 1):
                 if number == 1:
                     data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not content
                 if empty and data.strip(b" \t\r\n"):
@@ -373,7 +376,7 @@ def iter_jsonl(path: str | Path, *, only_entities: bool = False) -> Iterator[Loc
     return _jsonl(name, lines(), only_entities)
 
 
-def _capped_lines(handle: BinaryIO, name: str) -> Iterator[bytes]:
+def capped_lines(handle: BinaryIO, name: str) -> Iterator[bytes]:
     """The file's lines, each at most MAX_LINE bytes (a longer one is refused, not read)."""
     number = 0
     while True:

@@ -2,19 +2,67 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .entities import Entity
 from .errors import LedgerError
-from .ledger import Located, iter_jsonl, open_regular, read
+from .ledger import Located, capped_lines, iter_jsonl, open_regular, read
 from .store import AppendReport, Store
 
 _STREAMED = (".jsonl", ".ndjson")
 _FORMATS = (".toml", *_STREAMED)
 PROGRESS_FROM = 5000  # work items below which no bar is drawn
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+def ledgers_in(folder: Path) -> list[Path]:
+    """The ledgers in a folder, sorted by name: its .toml, .jsonl and .ndjson files (hidden
+    ones and subfolders, such as seeds/scenarios, left out)."""
+    found = sorted(
+        p for p in folder.iterdir() if p.suffix in _FORMATS and not p.name.startswith(".")
+    )
+    found = [p for p in found if not p.is_dir()]
+    if not found:
+        raise LedgerError(str(folder), None, "no ledgers in this folder (.toml or .jsonl files)")
+    return found
+
+
+def expand(paths: Sequence[str]) -> list[Path]:
+    """The files to load: each path given, a folder's ledgers in its place, `-` as itself."""
+    files: list[Path] = []
+    for given in paths:
+        if given == STDIN:
+            if Path(STDIN) in files:
+                raise LedgerError(STDIN_NAME, None, "standard input can be read only once")
+            files.append(Path(STDIN))
+        elif Path(given).is_dir():
+            files.extend(ledgers_in(Path(given)))
+        else:
+            files.append(Path(given))
+    return files
+
+
+@contextmanager
+def spooled(stream: BinaryIO) -> Iterator[Path]:
+    """Standard input copied to a temporary JSON Lines file (each line capped as a file's
+    are, so an endless line stops at the cap), removed afterwards: then it is read like any
+    ledger, entity lines first."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="tracker-stdin.", suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for line in capped_lines(stream, STDIN_NAME):
+                handle.write(line)
+        yield Path(name)
+    finally:
+        os.unlink(name)
 
 
 def showing_progress(quiet: bool = False) -> bool:
@@ -44,7 +92,7 @@ def check_paths(paths: Sequence[Path]) -> None:
 
 
 def ledger_items(
-    paths: Sequence[Path], count: bool = False
+    paths: Sequence[Path], count: bool = False, names: Mapping[Path, str] | None = None
 ) -> tuple[list[Located], Iterator[Located], int]:
     """The entity declarations of every file, their events (a stream), and with `count` how
     many lines or events there are (for a progress bar; 0 without).
@@ -53,13 +101,14 @@ def ledger_items(
     first, in a quick pass), so memory does not grow with the file.
     """
     check_paths(paths)
+    named = dict(names or {})
     entities: list[Located] = []
     small: list[Located] = []
     streamed: list[Path] = []
     total = 0
     for path in paths:
         if Path(path).suffix in _STREAMED:
-            entities.extend(iter_jsonl(path, only_entities=True))
+            entities.extend(iter_jsonl(path, only_entities=True, name=named.get(path)))
             streamed.append(path)
             total += _count_lines(path) if count else 0
         else:
@@ -71,14 +120,24 @@ def ledger_items(
     def events() -> Iterator[Located]:
         yield from small
         for path in streamed:
-            yield from (e for e in iter_jsonl(path) if not isinstance(e.item, Entity))
+            items = iter_jsonl(path, name=named.get(path))
+            yield from (e for e in items if not isinstance(e.item, Entity))
 
     return entities, events(), total
 
 
-def load(store: Store, paths: Sequence[Path], *, quiet: bool = False) -> AppendReport:
-    """Validate every file and append all their events in one transaction (all or nothing)."""
-    entities, events, total = ledger_items(paths, count=showing_progress(quiet))
+def load(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    quiet: bool = False,
+    names: Mapping[Path, str] | None = None,
+) -> AppendReport:
+    """Validate every file and append all their events in one transaction (all or nothing).
+
+    `names` says how messages name a file (`<stdin>` for standard input spooled to one).
+    """
+    entities, events, total = ledger_items(paths, count=showing_progress(quiet), names=names)
     with progress_bar(total, "loading", quiet) as tick:
         return store.append(events, entities, progress=tick)
 

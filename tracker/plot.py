@@ -12,15 +12,17 @@ import datetime as dt
 import importlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from . import conditions as conds
 from . import dates, projection
 from .errors import TrackerError
-from .query import check_condition, check_entity, who
+from .names import resolve
+from .query import who
 from .reducers import DIMENSIONS, default, effects_on, encode
 from .store import Store
 from .timeline import effective, intervals
@@ -126,9 +128,11 @@ def _text(value: Any) -> str:
     return " ".join(value) if isinstance(value, list) else str(value)
 
 
-def dyad_series(store: Store, actor: str, counterpart: str) -> DyadSeries:
+def dyad_series(
+    store: Store, actor: str, counterpart: str, resolved: dict[str, str] | None = None
+) -> DyadSeries:
     """The intervals of every dimension of actor -> counterpart, and the events that set them."""
-    dyad = (check_entity(store, actor), check_entity(store, counterpart))
+    dyad = (resolve(store, actor, resolved), resolve(store, counterpart, resolved))
     standing = effective(store.records(dyad))
     bounds = projection.bounds(store.conn, dyad)
     spans = tuple(
@@ -177,16 +181,18 @@ class CountSeries:
     """How many actors match the conditions toward a counterpart, as a step function."""
 
     counterpart: str
-    where: dict[str, str]
+    where: conds.Conditions
     start: str
     end: str
     points: tuple[CountPoint, ...]
+    warnings: tuple[str, ...] = ()
+    resolved: dict[str, str] = attrs.field(factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape."""
         return {
             "counterpart": self.counterpart,
-            "where": self.where,
+            "where": conds.to_json(self.where),
             "from": self.start,
             "to": self.end,
             "points": [p.to_json() for p in self.points],
@@ -211,16 +217,16 @@ def _day(text: str, option: str) -> str:
 
 
 def count_series(
-    store: Store, counterpart: str, where: Mapping[str, str], start: str, end: str
+    store: Store, counterpart: str, where: conds.Where, start: str, end: str
 ) -> CountSeries:
     """`who` asked on `start` and on every day in (start, end] on which some answer changes.
 
-    The answer holds from each point until the next, so the series is exact, not sampled.
+    Every condition must hold. The answer holds from each point until the next, so the series
+    is exact, not sampled.
     """
-    check_entity(store, counterpart)
-    conditions = dict(check_condition(d, v) for d, v in where.items())
-    if not conditions:
-        raise TrackerError("give at least one condition, DIMENSION=VALUE")
+    resolved: dict[str, str] = {}
+    counterpart = resolve(store, counterpart, resolved)
+    conditions = conds.conditions(where)
     first, last = _day(start, "--from"), _day(end, "--to")
     if first > last:
         raise TrackerError(f"--from {first} is after --to {last}")
@@ -239,13 +245,15 @@ def count_series(
     for day in sorted(days):
         found = who(store, counterpart, conditions, day)
         points.append(CountPoint(day, tuple(found.actors), tuple(found.uncertain)))
-    return CountSeries(counterpart, conditions, first, last, tuple(points))
+    warnings = tuple(conds.unknown_values(store.conn, counterpart, conditions))
+    return CountSeries(counterpart, conditions, first, last, tuple(points), warnings, resolved)
 
 
-def first_change(store: Store, counterpart: str, where: Mapping[str, str]) -> str | None:
+def first_change(store: Store, counterpart: str, where: conds.Where) -> str | None:
     """The first day on which some answer for the conditions differs from the default."""
+    counterpart = resolve(store, counterpart)
     found = None
-    for dimension in where:
+    for dimension in conds.conditions(where):
         row = store.conn.execute(
             "SELECT min(valid_from) FROM intervals WHERE counterpart = ? AND dimension = ? "
             "AND valid_from > ?",
@@ -438,7 +446,7 @@ def draw_count(series: CountSeries, path: str | Path) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    wanted = " and ".join(f"{d}={v}" for d, v in series.where.items())
+    wanted = conds.describe(series.where)
     ax.set_ylabel("actors")
     ax.set_title(f"actors toward {series.counterpart} with {wanted}", fontsize=10)
     fig.tight_layout()

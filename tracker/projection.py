@@ -326,3 +326,20 @@ def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, dict[str, Answer]
     for actor, counterpart, dimension, *rest in rows:
         found.setdefault((actor, counterpart), {})[dimension] = _answer(*rest)
     return found
+
+
+def dyad_intervals(
+    conn: sqlite3.Connection, dyad: Dyad, dimensions: Iterable[str]
+) -> dict[str, list[tuple[str, str | None, Answer]]]:
+    """Each dimension's intervals of `dyad` in order: (valid_from, valid_to, answer); a
+    dimension that never changed has none (a primary-key range read each)."""
+    found: dict[str, list[tuple[str, str | None, Answer]]] = {}
+    for dimension in dimensions:
+        rows = conn.execute(
+            "SELECT valid_from, valid_to, value, since, uncertain, possible, events, machine "
+            "FROM intervals WHERE actor = ? AND counterpart = ? AND dimension = ? "
+            "ORDER BY valid_from",
+            (*dyad, dimension),
+        )
+        found[dimension] = [(start, end, _answer(*rest)) for start, end, *rest in rows]
+    return found

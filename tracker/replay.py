@@ -14,10 +14,70 @@ from typing import Any
 import attrs
 
 from . import dates, lifespans, projection
+from .histories import INCIDENTS, details
 from .reducers import INITIAL, Dyad, DyadState, diff, dyads_of, effects_on, encode, evolve
 from .store import Store
 from .tables import COLUMNS
 from .timeline import Change, Record, effective, retracted_ids
+
+
+@attrs.frozen
+class Incident:
+    """An incident (an attack, a visit) in a replay: it changes no dimension, but it happened.
+
+    It has a Change's fields, with no dimension and no values, so that a replay can be read
+    as one stream.
+    """
+
+    record: Record
+    dyad: Dyad
+    day: str
+    dimension: None = None
+    before: None = None
+    after: None = None
+
+    @property
+    def placed(self) -> str:
+        """The day the incident is placed at."""
+        return self.day
+
+
+@attrs.frozen
+class Replay:
+    """A replay as a result: iterate it for its changes (as `replay` gives them), or ask
+    `to_dict()` for their JSON and `to_frame()` for a pandas DataFrame (the `pandas` extra).
+
+    Each of these reads the store again, so a Replay can be asked more than once.
+    """
+
+    store: Store
+    actor: str | None = None
+    counterpart: str | None = None
+    start: str = dates.OPEN_START
+    end: str = dates.OPEN_END
+    known_at: str | None = None
+    incidents: bool = True
+
+    def __iter__(self) -> Iterator[Change | Incident]:
+        return replay(
+            self.store,
+            self.actor,
+            self.counterpart,
+            start=self.start,
+            end=self.end,
+            known_at=self.known_at,
+            incidents=self.incidents,
+        )
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """Every change in its JSON shape (`tracker replay --json`, one object a change)."""
+        return [change_json(c) for c in self]
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per change, one column per field."""
+        from .frames import frame, replay_rows
+
+        return frame(replay_rows(change_json(c) for c in self))
 
 
 def _withdrawn(store: Store, known_at: str | None, also: Iterable[str]) -> set[str]:
@@ -108,8 +168,11 @@ def replay(
     known_at: str | None = None,
     extra: Sequence[Record] = (),
     withdrawn: Iterable[str] = (),
-) -> Iterator[Change]:
+    incidents: bool = False,
+) -> Iterator[Change | Incident]:
     """Every change of state, in replay order, of events whose earliest day is in [start, end].
+
+    With `incidents`, the incidents of the dyads selected come in the stream too (Incident).
 
     Select one dyad (actor and counterpart), everything toward a counterpart, everything of an
     actor, or the whole world (neither). `extra` records (a scenario's) are merged in and
@@ -137,15 +200,17 @@ def replay(
     alive: dict[str, bool] = {}
     count = itertools.count()
 
-    def fold(dyad: Dyad, record: Record, ends: bool, place: str) -> Iterator[Change]:
+    def fold(dyad: Dyad, record: Record, ends: bool, place: str) -> Iterator[Change | Incident]:
         before = states.get(dyad, INITIAL)
         after = INITIAL if ends else evolve(before, effects_on(record, dyad), record.id, record.on)
         states[dyad] = after
-        if place >= start:
+        if place >= start and record.type in INCIDENTS:
+            yield Incident(record, dyad, place)
+        elif place >= start:
             for dimension, old, new in diff(before, after):
                 yield Change(record, dyad, dimension, old, new, place)
 
-    def due(key: tuple[str, str, int]) -> Iterator[Change]:
+    def due(key: tuple[str, str, int]) -> Iterator[Change | Incident]:
         while later and later[0][0] <= key:
             place, _, dyad, record, ends = heapq.heappop(later)
             yield from fold(dyad, record, ends, place[0])
@@ -172,7 +237,11 @@ def replay(
                 counterpart is not None and dyad[1] != counterpart
             ):
                 continue
-            if not effects_on(record, dyad):
+            if not effects_on(record, dyad) and not (
+                incidents
+                and record.type in INCIDENTS
+                and dyad == (record.actor, record.counterpart)
+            ):
                 continue
             seen(dyad, record.earliest)
             starts, spans, _ = lives.segments(dyad)
@@ -224,21 +293,27 @@ def _exists_change(
 _YES_NO = {True: "yes", False: "no"}
 
 
-def change_json(change: Change) -> dict[str, Any]:
-    """The JSON shape of one change."""
+def change_json(change: Change | Incident) -> dict[str, Any]:
+    """The JSON shape of one change (an incident: no dimension, before or after)."""
     record = change.record
     event = record.event
+    said = details(record)
     return {
         "on": record.on,
-        "earliest": change.placed,
+        "earliest": None if change.placed == dates.OPEN_START else change.placed,
+        "latest": None if record.latest == dates.OPEN_END else record.latest,
         "actor": change.dyad[0],
         "counterpart": change.dyad[1],
         "dimension": change.dimension,
-        "before": encode(change.before),
-        "after": encode(change.after),
+        "before": None if change.before is None else encode(change.before),
+        "after": None if change.after is None else encode(change.after),
         "event": record.id,
         "type": record.type,
         "evidence": "machine" if record.machine_coded else "curated",
         "hypothetical": event.hypothetical,
+        "summary": said.get("summary"),
+        "killed": said.get("killed"),
+        "casualties": said.get("casualties"),
+        "stance": said.get("stance"),
         "sources": [attrs.asdict(s, filter=lambda _, v: v is not None) for s in event.sources],
     }

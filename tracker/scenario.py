@@ -122,6 +122,14 @@ class ScenarioResult:
             ],
         }
 
+    to_dict = to_json
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per difference (needs the `pandas` extra)."""
+        from .frames import frame, scenario_rows
+
+        return frame(scenario_rows(self))
+
 
 @attrs.frozen
 class Scenario:

@@ -19,6 +19,7 @@ _COMMANDS = {  # command -> where it is defined, imported when the command is us
     "first": ".questions:first_command",
     "history": ".questions:history_command",
     "entities": ".questions:entities_command",
+    "panel": ".panels:panel_command",
     "replay": ".time:replay_command",
     "scenario": ".time:scenario_command",
     "retract": ".time:retract_command",
@@ -33,7 +34,12 @@ _COMMANDS = {  # command -> where it is defined, imported when the command is us
 }
 
 
-@click.group(cls=Group, lazy=_COMMANDS)
+@click.group(
+    cls=Group,
+    lazy=_COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--db",
     type=click.Path(),
@@ -55,7 +61,13 @@ _COMMANDS = {  # command -> where it is defined, imported when the command is us
 @click.version_option(package_name="geo-state-tracker")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, no_seed: bool, lock_timeout: float) -> None:
-    """Event-sourced geopolitical state tracker: who stood where toward whom, when, says who."""
+    """Event-sourced geopolitical state tracker: who stood where toward whom, when, says who.
+
+    Shell completion: eval "$(_TRACKER_COMPLETE=bash_source tracker)" (zsh_source, fish_source).
+    """
+    if ctx.invoked_subcommand is None:  # `tracker` alone: the help, and success
+        click.echo(ctx.get_help())
+        return
     from ..opening import resolve
 
     ctx.ensure_object(dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 import sys
@@ -31,6 +32,15 @@ class Group(click.Group):
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            said = _misplaced(self, ctx, error, args)
+            if not said:
+                raise
+            raise click.UsageError(said, ctx) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
@@ -46,6 +56,16 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as error:
+            given = error.option_name
+            if ctx.parent is None and any(given in p.opts for p in self.params):
+                command = ctx.invoked_subcommand or "COMMAND"
+                raise click.UsageError(
+                    f"{given} is an option of `tracker` itself: give it before the command, "
+                    f"`tracker {given} ... {command} ...`",
+                    error.ctx,
+                ) from None
+            raise
         except TrackerError as error:
             click.echo(f"error: {_one_line(str(error))}", err=True)
             ctx.exit(1)
@@ -72,6 +92,35 @@ class Group(click.Group):
             where = error.filename or "standard output"
             click.echo(f"error: {where}: {_one_line(error.strerror or str(error))}", err=True)
             ctx.exit(1)
+
+
+def _misplaced(
+    group: click.Group, ctx: click.Context, error: click.NoSuchOption, args: list[str]
+) -> str:
+    """Say where an option given before its command goes (`tracker --on D state ...`)."""
+    given = error.option_name.split("=")[0]
+    names = [a for a in args if not a.startswith("-")]
+    for name in names:
+        command = group.get_command(ctx, name)
+        if command is None:
+            continue
+        if isinstance(command, click.Group):
+            names = [n for n in names if n != name]
+            for sub in names:
+                inner = command.get_command(ctx, sub)
+                if inner is not None and any(given in p.opts for p in inner.params):
+                    return _goes_after(given, f"{name} {sub}")
+        if any(given in p.opts for p in command.params):
+            return _goes_after(given, name)
+        break
+    return ""
+
+
+def _goes_after(option: str, command: str) -> str:
+    return (
+        f"{option} is an option of `tracker {command}`: give it after the command, "
+        f"`tracker {command} ... {option} ...`"
+    )
 
 
 def _one_line(text: str) -> str:
@@ -239,6 +288,68 @@ def _sources_block(events: dict[str, dict[str, Any]], order: Sequence[str]) -> s
 
 def _json_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+FORMATS = {
+    "json": "Print JSON instead of a table.",
+    "nl": "Print the rows as JSON, one object a line.",
+    "csv": "Print the rows as CSV.",
+    "tsv": "Print the rows as tab-separated values.",
+}
+
+
+def _formats(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--json, --nl, --csv and --tsv, as sqlite-utils offers them (`fmt`: table by default);
+    two at once are refused, since which one was meant is unknown."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = [name for name in FORMATS if kwargs.pop(f"fmt_{name}")]
+        if len(given) > 1:
+            raise click.UsageError(f"give one output format, not --{given[0]} and --{given[1]}")
+        return f(*args, fmt=given[0] if given else "table", **kwargs)
+
+    for name in reversed(FORMATS):
+        command = click.option(f"--{name}", f"fmt_{name}", is_flag=True, help=FORMATS[name])(
+            command
+        )
+    return command
+
+
+def _emit_rows(table: Any, fmt: str) -> int:
+    """Print a table of rows (frames.Table) as JSON Lines, CSV or TSV, as they come; return
+    how many were printed."""
+    import csv
+
+    from ..frames import cell
+
+    count = 0
+    if fmt == "nl":
+        for row in table.rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+            count += 1
+        return count
+    writer = csv.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow(cell(row.get(c), c in table.choices) for c in table.columns)
+        count += 1
+    return count
+
+
+def _notes(result: Any, fmt: str) -> None:
+    """Warnings on stderr; the names resolved to ids on stdout before a table (on stderr for
+    rows, which stay data alone; JSON carries both)."""
+    for warning in getattr(result, "warnings", ()):
+        click.echo(f"warning: {_clean(warning)}", err=True)
+    _resolved_note(getattr(result, "resolved", None) or {}, fmt)
+
+
+def _resolved_note(resolved: dict[str, str], fmt: str) -> None:
+    """Show which id each name given stands for (`resolved: Taliban -> TALIBAN`)."""
+    if resolved and fmt != "json":
+        said = ", ".join(f"{_clean(name)} -> {entity}" for name, entity in resolved.items())
+        click.echo(f"resolved: {said}", err=fmt != "table")
 
 
 def _known_option(f: Callable[..., Any]) -> Callable[..., Any]:

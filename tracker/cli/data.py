@@ -11,17 +11,30 @@ from .common import SEEDS, _clean, _emit, _json_option, _n, _store
 
 
 @click.command("load")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def load_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool) -> None:
-    """Validate ledger files and append their events in one transaction (all or nothing)."""
-    from ..loading import check_paths, load
+    """Validate ledger files and append their events in one transaction (all or nothing).
 
-    files = [Path(p) for p in paths]
-    check_paths(files)  # before the store is opened (or created)
-    with _store(ctx) as store:
-        report = load(store, files, quiet=quiet)
+    A folder stands for the ledgers in it (sorted; subfolders such as scenarios/ are not
+    read); `-` reads JSON Lines from standard input.
+    """
+    import contextlib
+    import sys
+
+    from ..loading import STDIN, STDIN_NAME, check_paths, expand, load, spooled
+
+    files = expand(paths)
+    check_paths([f for f in files if str(f) != STDIN])  # before the store is opened (or created)
+    with contextlib.ExitStack() as stack:
+        names = {}
+        if Path(STDIN) in files:
+            spool = stack.enter_context(spooled(sys.stdin.buffer))
+            files = [spool if str(f) == STDIN else f for f in files]
+            names[spool] = STDIN_NAME
+        with _store(ctx) as store:
+            report = load(store, files, quiet=quiet, names=names)
     note = " (already loaded)" if report.added == 0 and report.skipped else ""
     click.echo(
         f"loaded {_n(report.added, 'new event')}, {report.skipped} already present{note}; "
@@ -172,7 +185,7 @@ def rebuild_command(ctx: click.Context, quiet: bool) -> None:
 
     with _store(ctx) as store, progress_bar(store.count(), "rebuilding", quiet) as tick:
         count = store.rebuild(progress=tick)
-    click.echo(f"rebuilt the projections from {count} events")
+    click.echo(f"rebuilt the projections from {_n(count, 'event')}")
 
 
 @click.group("import")

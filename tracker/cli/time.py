@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -12,10 +11,14 @@ from .common import (
     _change,
     _clean,
     _emit,
-    _json_option,
+    _emit_rows,
+    _formats,
     _known_option,
+    _n,
+    _resolved_note,
     _show,
     _store,
+    _stream_table,
     _table,
     _today,
 )
@@ -25,10 +28,10 @@ from .common import (
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--on", "on", multiple=True, help="A day to compare, YYYY-MM-DD (repeatable).")
 @_known_option
-@_json_option
+@_formats
 @click.pass_context
 def scenario_command(
-    ctx: click.Context, path: str, on: tuple[str, ...], known_at: str | None, as_json: bool
+    ctx: click.Context, path: str, on: tuple[str, ...], known_at: str | None, fmt: str
 ) -> None:
     """Run a scenario file against the log (never writing to it) and show what differs."""
     import attrs
@@ -41,16 +44,19 @@ def scenario_command(
         scenario = attrs.evolve(scenario, known_at=timestamp(known_at))
     with _store(ctx) as store:
         result = scenario.run(store, on)
-    if as_json:
+    if fmt == "json":
         _emit(result.to_json())
+        return
+    if fmt != "table":
+        from ..frames import scenario_rows
+
+        _emit_rows(scenario_rows(result), fmt)
         return
     click.echo(f"scenario: {_clean(result.name)}")
     if result.known_at:
         click.echo(f"base log as known at {result.known_at}")
     touched = ", ".join(f"{a}->{c}" for a, c in result.touched)
-    click.echo(
-        f"touches {len(result.touched)} dyad{'' if len(result.touched) == 1 else 's'}: {touched}"
-    )
+    click.echo(f"touches {_n(len(result.touched), 'dyad')}: {touched}")
     for day, diffs in result.dates.items():
         click.echo(f"\non {day}:")
         if not diffs:
@@ -82,7 +88,7 @@ def scenario_command(
     help="Replay the log as changed by this scenario file.",
 )
 @_known_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines, one change a line.")
+@_formats
 @click.pass_context
 def replay_command(
     ctx: click.Context,
@@ -92,11 +98,16 @@ def replay_command(
     end: str | None,
     scenario_path: str | None,
     known_at: str | None,
-    as_json: bool,
+    fmt: str,
 ) -> None:
-    """Stream every change of state in order: for ACTOR COUNTERPART, a counterpart, or the world."""
+    """Stream every change of state in order: for ACTOR COUNTERPART, a counterpart, or the world.
+
+    Incidents (attacks, visits) come in the stream too, with their summaries and dead.
+    --json prints JSON Lines, one change a line (as --nl does).
+    """
     from ..dates import OPEN_END, OPEN_START, day, timestamp
-    from ..query import check_entity
+    from ..frames import replay_rows
+    from ..names import resolve
     from ..replay import change_json, replay
 
     if len(dyad) not in (0, 2):
@@ -105,9 +116,10 @@ def replay_command(
         raise TrackerError("give ACTOR COUNTERPART or --counterpart, not both")
     actor, toward = (dyad[0], dyad[1]) if dyad else (None, counterpart)
     with _store(ctx) as store:
-        for entity in (actor, toward):
-            if entity is not None:
-                check_entity(store, entity)
+        resolved: dict[str, str] = {}
+        actor = None if actor is None else resolve(store, actor, resolved)
+        toward = None if toward is None else resolve(store, toward, resolved)
+        _resolved_note(resolved, "nl" if fmt == "json" else fmt)
         extra: list[Any] = []
         withdrawn: list[str] = []
         if scenario_path is not None:
@@ -126,19 +138,24 @@ def replay_command(
             known_at=known_at,
             extra=extra,
             withdrawn=withdrawn,
+            incidents=True,
         )
-        count = 0
-        for change in changes:
-            count += 1
-            if as_json:
-                click.echo(json.dumps(change_json(change), ensure_ascii=False))
-                continue
-            click.echo(_change_line(change_json(change)))
-        if not as_json and count == 0:
+        items = (change_json(change) for change in changes)
+        if fmt == "table":
+            count = _stream_table(_REPLAY_HEADERS, (_change_row(data) for data in items))
+        else:
+            count = _emit_rows(replay_rows(items), "nl" if fmt == "json" else fmt)
+        if fmt == "table" and count == 0:
             click.echo("(no changes)")
 
 
-def _change_line(data: dict[str, Any]) -> str:
+_REPLAY_HEADERS = ("on", "dyad", "dimension", "change", "event", "sources")
+
+
+def _change_row(data: dict[str, Any]) -> tuple[str, ...]:
+    """One line of the replay table: a change, or an incident and what it says."""
+    from .questions import _said
+
     cites = _clean("; ".join(f"{s['publisher']}, {s['date']}" for s in data["sources"]))
     mark = " hypothetical" if data["hypothetical"] else ""
     dyad = (
@@ -146,11 +163,14 @@ def _change_line(data: dict[str, Any]) -> str:
         if data["actor"] == data["counterpart"]
         else (f"{data['actor']}->{data['counterpart']}")
     )
-    return (
-        f"{data['on']:<22} {dyad:<18} "
-        f"{data['dimension']:<15} {_change(data['before'], data['after'])}  "
-        f"[{data['type']} {data['event'][:8]}{mark}]  {cites}"
-    )
+    if data["dimension"] is None:
+        dimension, change = "(incident)", _said(data)
+    else:
+        dimension, change = data["dimension"], _change(data["before"], data["after"])
+        if data["summary"]:
+            change += f": {_clean(data['summary'])}"
+    event = f"{data['type']} {data['event'][:8]}{mark}"
+    return (data["on"], dyad, dimension, change, event, cites)
 
 
 @click.command("retract")

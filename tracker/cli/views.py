@@ -52,11 +52,13 @@ def plot_dyad_command(
 ) -> None:
     """One swimlane per dimension of ACTOR toward COUNTERPART over time."""
     from ..plot import draw_dyad, dyad_series
-    from .common import _n, _store
+    from .common import _n, _resolved_note, _store
 
     _check_outputs(ctx, output, data)
+    resolved: dict[str, str] = {}
     with _store(ctx) as store:
-        series = dyad_series(store, actor, counterpart)
+        series = dyad_series(store, actor, counterpart, resolved)
+    _resolved_note(resolved, "table")
     with _written(ctx, output, data, series) as picture:
         draw_dyad(series, picture, start, end)
     click.echo(
@@ -69,7 +71,11 @@ def plot_dyad_command(
 @plot_group.command("count")
 @click.argument("counterpart")
 @click.option(
-    "--where", "where", multiple=True, required=True, help="DIMENSION=VALUE (repeatable)."
+    "--where",
+    "where",
+    multiple=True,
+    required=True,
+    help="DIMENSION=VALUE (repeatable; every one must hold).",
 )
 @click.option("--from", "start", default=None, help="First day [default: the first change].")
 @click.option("--to", "end", default=None, help="Last day [default: today].")
@@ -85,19 +91,20 @@ def plot_count_command(
     data: str | None,
 ) -> None:
     """How many actors toward COUNTERPART match every condition, over time."""
+    from ..conditions import parse
     from ..errors import TrackerError
     from ..plot import count_series, draw_count, first_change
-    from ..query import parse_condition
-    from .common import _n, _store, _today
+    from .common import _n, _notes, _store, _today
 
     _check_outputs(ctx, output, data)
-    conditions = dict(parse_condition(w) for w in where)
+    conditions = parse(where)
     with _store(ctx) as store:
         start = start or first_change(store, counterpart, conditions)
         if start is None:
             raise TrackerError(f"nothing toward {counterpart} ever matched: give --from")
         end = end or _today()
         series = count_series(store, counterpart, conditions, start, end)
+    _notes(series, "table")
     with _written(ctx, output, data, series) as picture:
         draw_count(series, picture)
     points = _n(len(series.points), "point")
