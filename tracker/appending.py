@@ -100,7 +100,7 @@ def append(
                         touched.add(dyad)
                         if old_head and tables.dyad_exists(conn, dyad):
                             existed.add(dyad)
-                    touches.append((*dyad, seq, record.type, record.withdraws is not None))
+                    touches.append(projection.index_row(dyad, record))
                 chunk[event_id] = record
                 if len(ids) < MAX_REPORTED_IDS:
                     ids.append(event_id)
@@ -122,7 +122,9 @@ def append(
         else:
             touched_again = sorted(touched)
         projection.refresh(
-            conn, ((d, tables.records(conn, d)) for d in touched_again), touched - existed
+            conn,
+            ((d, tables.records(conn, d, bodies=False)) for d in touched_again),
+            touched - existed,
         )
     return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
 
