@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 
 import orjson
 
@@ -369,14 +369,46 @@ def counterpart_timeline(
         yield actor, valid_from, _answer(*rest)
 
 
-def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, dict[str, Answer]]:
-    """Every dyad's non-initial dimensions on `day`."""
-    rows = conn.execute(
-        "SELECT actor, counterpart, dimension, value, since, uncertain, possible, events, "
-        "machine FROM intervals WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
-        (day, day),
-    )
-    found: dict[Dyad, dict[str, Answer]] = {}
-    for actor, counterpart, dimension, *rest in rows:
-        found.setdefault((actor, counterpart), {})[dimension] = _answer(*rest)
-    return found
+def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, Mapping[str, Answer]]:
+    """Every dyad's non-initial dimensions on `day`.
+
+    SQLite gathers each dyad's rows into one JSON text in the scan (the table is in dyad order,
+    so no sort), and a dyad's answers are decoded only when first read: a question about
+    the whole world seldom reads every answer of every dyad.
+    """
+    return {(a, c): Standing(text) for a, c, text in conn.execute(_WORLD_AT, (day, day))}
+
+
+_WORLD_AT = (
+    "SELECT actor, counterpart, json_group_array(json_array(dimension, value, since, "
+    "uncertain, possible, events, machine)) FROM intervals "
+    "WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) GROUP BY actor, counterpart"
+)
+
+
+class Standing(Mapping[str, Answer]):
+    """One dyad's non-initial dimensions on a day (as `dyad_at` gives them), decoded from the
+    rows' JSON text when first read."""
+
+    __slots__ = ("_answers", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._answers: dict[str, Answer] | None = None
+
+    def _decoded(self) -> dict[str, Answer]:
+        if self._answers is None:
+            self._answers = {row[0]: _answer(*row[1:]) for row in orjson.loads(self._text)}
+        return self._answers
+
+    def __getitem__(self, dimension: str) -> Answer:
+        return self._decoded()[dimension]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
