@@ -111,22 +111,31 @@ def append(
             if len(block) < room:
                 break
         _flush(conn, chunk, touches, previous)
-        if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
-            groups = (
-                (dyad, records)
-                for dyad, records in tables.groups(conn, after=old_head)
-                if dyad not in existed
-            )
-            projection.refresh(conn, groups, touched - existed)
-            touched_again = sorted(existed)
-        else:
-            touched_again = sorted(touched)
-        projection.refresh(
-            conn,
-            ((d, tables.records(conn, d, bodies=False)) for d in touched_again),
-            touched - existed,
-        )
+        with projection.index_after(conn, empty=old_head == 0):
+            _project(conn, old_head, touched, existed)
     return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
+
+
+def _project(
+    conn: sqlite3.Connection, old_head: int, touched: set[Dyad], existed: set[Dyad]
+) -> None:
+    """Fold the dyads a load touched into intervals: new ones read back in one ordered scan
+    when there are many, the others one dyad at a time."""
+    if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
+        groups = (
+            (dyad, records)
+            for dyad, records in tables.groups(conn, after=old_head)
+            if dyad not in existed
+        )
+        projection.refresh(conn, groups, touched - existed)
+        touched_again = sorted(existed)
+    else:
+        touched_again = sorted(touched)
+    projection.refresh(
+        conn,
+        ((d, tables.records(conn, d, bodies=False)) for d in touched_again),
+        touched - existed,
+    )
 
 
 def _check_withdrawal(
