@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 
+from . import prefetch
 from .entities import Entity
 from .errors import LedgerError
 from .ledger import Located, iter_jsonl, open_regular, read
+from .preparing import Prepared
 from .store import AppendReport, Store
 
 _STREAMED = (".jsonl", ".ndjson")
@@ -45,7 +47,7 @@ def check_paths(paths: Sequence[Path]) -> None:
 
 def ledger_items(
     paths: Sequence[Path], count: bool = False
-) -> tuple[list[Located], Iterator[Located], int]:
+) -> tuple[list[Located], Generator[Located | Prepared, None, None], int]:
     """The entity declarations of every file, their events (a stream), and with `count` how
     many lines or events there are (for a progress bar; 0 without).
 
@@ -68,8 +70,11 @@ def ledger_items(
             small.extend(ledger.events)
             total += len(ledger.events)
 
-    def events() -> Iterator[Located]:
+    def events() -> Generator[Located | Prepared, None, None]:
         yield from small
+        if prefetch.worthwhile(streamed):
+            yield from prefetch.prepared(streamed)
+            return
         for path in streamed:
             yield from (e for e in iter_jsonl(path) if not isinstance(e.item, Entity))
 
@@ -79,7 +84,7 @@ def ledger_items(
 def load(store: Store, paths: Sequence[Path], *, quiet: bool = False) -> AppendReport:
     """Validate every file and append all their events in one transaction (all or nothing)."""
     entities, events, total = ledger_items(paths, count=showing_progress(quiet))
-    with progress_bar(total, "loading", quiet) as tick:
+    with closing(events), progress_bar(total, "loading", quiet) as tick:
         return store.append(events, entities, progress=tick)
 
 
