@@ -128,9 +128,14 @@ class TestRun:
                 "duckdb_asof",
             }
             assert set(point["ours"]) == set(point["fold"]) == {"median_us", "p99_us"}
-        assert {"days", "dyads", "ours_ms", "duckdb_arg_max_ms", "duckdb_agrees"} <= set(
-            data["world"]
-        )
+        assert {
+            "days",
+            "dyads",
+            "ours_ms",
+            "ours_read_all_ms",
+            "duckdb_arg_max_ms",
+            "duckdb_agrees",
+        } <= set(data["world"])
         assert set(data["scenario"]) == {"light_ms", "heavy_ms"}
         assert {"light_ms", "heavy_ms", "python_startup_ms"} <= set(data["cli_state"])
         assert len(data["meta"]["heavy_dyads"]) == synthetic.HEAVY

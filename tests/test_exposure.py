@@ -170,15 +170,20 @@ class TestBoundParameters:
 # Anything else formatted into a statement fails the test below and must be reviewed.
 SAFE_FRAGMENTS = {
     "runner.py": {"', '.join(columns)", "marks"},  # tracker/bench/runner.py
-    "projection.py": {"name", "E_COLUMNS", "marks", "n"},  # name: in DIMENSIONS; n: 1, 2
+    # name: in DIMENSIONS; n: 1, 2; F_COLUMNS: the fold's columns of `dyad_events AS d`
+    "projection.py": {"name", "E_COLUMNS", "F_COLUMNS", "marks", "n", "', '.join('?' * 14)"},
     # _TYPES: typeof() of each of COLUMNS; E_COLUMNS: COLUMNS of `events AS e`;
     # table: "events" or "entity_log" (_hash_at's callers)
-    "verify.py": {"COLUMNS", "E_COLUMNS", "_TYPES", "table"},
+    "verify.py": {"COLUMNS", "F_COLUMNS", "_TYPES", "table"},
     "replay.py": {"COLUMNS", "distinct", "columns", "source", "' AND '.join(where)"},
     # table: for table in projection.TABLES
     "store.py": {"COLUMNS", "columns", "marks", "table"},
     # table: a value of tables._INDEXES; _INDEXED: the fixed columns of an index row
-    "tables.py": {"COLUMNS", "E_COLUMNS", "marks", "table", "_INDEXED"},
+    # source: _WITH_BODIES or _WITHOUT_BODIES (fixed SELECT ... FROM clauses)
+    "tables.py": {
+        *("COLUMNS", "E_COLUMNS", "F_COLUMNS", "marks", "table", "_INDEXED", "source"),
+        "', '.join('?' * 14)",
+    },
     "appending.py": {"tables.COLUMNS", "marks", "', '.join('?' * 13)"},
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|VALUES|CREATE|DROP|JOIN)\b")

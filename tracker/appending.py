@@ -23,9 +23,10 @@ from . import projection, tables
 from .entities import Entity, iso_states, unknown_message
 from .entities import state as iso_state
 from .errors import TrackerError
+from .preparing import Prepared, prepare
 from .reducers import Dyad
 from .timeline import Record
-from .validation import body_problem, validate, validate_entity
+from .validation import validate_entity
 
 CHUNK = 5_000  # records written at a time within a load's transaction (bounds memory)
 MAX_REPORTED_IDS = 100_000  # ids an AppendReport lists (the count is always exact)
@@ -33,8 +34,6 @@ LOAD_CACHE_KIB = -65_536  # a load's page cache: 64 MiB (negative: in KiB, as SQ
 LOAD_GC_THRESHOLD = 50_000  # a load's first-generation garbage collection threshold
 
 Progress = Callable[[int], None]
-# An event read for appending: the event, how to report it, its id, stored body, recorded time.
-_Pending = tuple[Any, Callable[[str], TrackerError], str, str, str]
 
 
 @attrs.frozen
@@ -64,8 +63,6 @@ def append(
     block's ids are looked up in `events` with one query per 500 ids: nothing is written
     within a block, so each answer is what a lookup at that event would have found.
     """
-    from events.types import entities_named
-
     with _tuned(conn), _fewer_collections():
         declare(conn, entities, now)
         known = _entity_ids(conn)
@@ -80,27 +77,31 @@ def append(
         items = iter(events)
         while True:
             room = CHUNK - len(chunk)
-            block, error = _read(items, room, now)
+            block, error = _read(items, room)
             present = _present(conn, block) if seq > len(chunk) else set()
-            for event, fail, event_id, body, recorded in block:
+            for p in block:
                 done += 1
                 if progress is not None and done % 1000 == 0:
                     progress(1000)
+                event_id = p.id
                 if event_id in chunk or event_id in present:
                     skipped += 1
                     continue
-                for entity_id in entities_named(event):
+                for entity_id in p.names:
                     if entity_id not in known:
-                        raise fail(f"{event.type}: {unknown_message(entity_id, known)}")
+                        raise p.fail(f"{p.type}: {unknown_message(entity_id, known)}")
                 seq += 1
-                record = Record.of(seq, event, recorded, event_id, body)
-                _check_withdrawal(conn, record, chunk, fail)
+                record = Record(
+                    seq, event_id, p.type, p.actor, p.counterpart, p.on, p.earliest, p.latest,
+                    p.recorded or now, p.operand, p.withdraws, p.body,
+                )  # fmt: skip
+                _check_withdrawal(conn, record, chunk, p.fail)
                 for dyad in tables.reach(conn, record, chunk):
                     if dyad not in touched:
                         touched.add(dyad)
                         if old_head and tables.dyad_exists(conn, dyad):
                             existed.add(dyad)
-                    touches.append((*dyad, seq, record.type, record.withdraws is not None))
+                    touches.append(projection.index_row(dyad, record))
                 chunk[event_id] = record
                 if len(ids) < MAX_REPORTED_IDS:
                     ids.append(event_id)
@@ -111,20 +112,31 @@ def append(
             if len(block) < room:
                 break
         _flush(conn, chunk, touches, previous)
-        if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
-            groups = (
-                (dyad, records)
-                for dyad, records in tables.groups(conn, after=old_head)
-                if dyad not in existed
-            )
-            projection.refresh(conn, groups, touched - existed)
-            touched_again = sorted(existed)
-        else:
-            touched_again = sorted(touched)
-        projection.refresh(
-            conn, ((d, tables.records(conn, d)) for d in touched_again), touched - existed
-        )
+        with projection.index_after(conn, empty=old_head == 0):
+            _project(conn, old_head, touched, existed)
     return AppendReport(seq - old_head, skipped, len(touched), tuple(ids))
+
+
+def _project(
+    conn: sqlite3.Connection, old_head: int, touched: set[Dyad], existed: set[Dyad]
+) -> None:
+    """Fold the dyads a load touched into intervals: new ones read back in one ordered scan
+    when there are many, the others one dyad at a time."""
+    if len(touched) - len(existed) > 1000:  # many new dyads: read them back in one scan
+        groups = (
+            (dyad, records)
+            for dyad, records in tables.groups(conn, after=old_head)
+            if dyad not in existed
+        )
+        projection.refresh(conn, groups, touched - existed)
+        touched_again = sorted(existed)
+    else:
+        touched_again = sorted(touched)
+    projection.refresh(
+        conn,
+        ((d, tables.records(conn, d, bodies=False)) for d in touched_again),
+        touched - existed,
+    )
 
 
 def _check_withdrawal(
@@ -149,9 +161,9 @@ def _check_withdrawal(
         )
 
 
-def _present(conn: sqlite3.Connection, block: Sequence[_Pending]) -> set[str]:
+def _present(conn: sqlite3.Connection, block: Sequence[Prepared]) -> set[str]:
     """The ids of the block's events that `events` already holds."""
-    wanted = [pending[2] for pending in block]
+    wanted = [pending.id for pending in block]
     found: set[str] = set()
     for i in range(0, len(wanted), 500):
         part = wanted[i : i + 500]
@@ -278,54 +290,16 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _read(items: Iterator[Any], count: int, now: str) -> tuple[list[_Pending], Exception | None]:
-    """Up to `count` events from `items`, each with its id and stored body (`now` as recorded
-    time if it has none); and the error that stopped the reading, if one did: the caller raises
-    it once the events read before it are appended, so the first bad event is the one reported.
+def _read(items: Iterator[Any], count: int) -> tuple[list[Prepared], Exception | None]:
+    """Up to `count` events from `items` (events, located ones or ones already prepared by
+    tracker.prefetch), each ready to append; and the error that stopped the reading, if one
+    did: the caller raises it once the events read before it are appended, so the first bad
+    event is the one reported.
     """
-    from events import dumps, to_dict
-
-    from .ledger import VALIDATED, Located
-
-    block: list[_Pending] = []
+    block: list[Prepared] = []
     try:
         for item in islice(items, count):
-            fail: Callable[[str], TrackerError] = TrackerError
-            event = item
-            if isinstance(item, Located):
-                event, fail = item.item, item.error
-            if not (isinstance(item, Located) and item.checked is VALIDATED):
-                event = _validated(event, fail)  # Python, importers: as the ledger reader does
-            stored = to_dict(event)
-            recorded = stored.pop("recorded", None) or now
-            body = dumps(stored)
-            problem = body_problem(stored, body)
-            if problem is not None:
-                raise fail(problem)
-            block.append((event, fail, _content_id(body, stored), body, recorded))
+            block.append(item if isinstance(item, Prepared) else prepare(item))
     except Exception as error:  # raised by the caller, in its turn
         return block, error
     return block, None
-
-
-def _content_id(body: str, stored: dict[str, Any]) -> str:
-    """The event id: the hash of the body, without the schema version if it has one."""
-    if "schema" in stored:
-        from events import dumps
-
-        body = dumps({k: v for k, v in stored.items() if k != "schema"})
-    import hashlib
-
-    return hashlib.sha256(body.encode()).hexdigest()[:24]
-
-
-def _validated(event: Any, fail: Callable[[str], TrackerError]) -> Any:
-    """The event checked as a ledger's is (dates, sources, empty text), or `fail` naming why."""
-    from events import Envelope
-
-    if not isinstance(event, Envelope):
-        raise fail(f"not an event: {type(event).__name__}")
-    try:
-        return validate(event)  # type: ignore[arg-type]
-    except ValueError as error:  # DateError included
-        raise fail(f"{event.type}: {error}") from None

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from . import prefetch
 from .entities import Entity
 from .errors import LedgerError
 from .ledger import Located, capped_lines, iter_jsonl, open_regular, read
+from .preparing import Prepared
 from .store import AppendReport, Store
 
 _STREAMED = (".jsonl", ".ndjson")
@@ -93,7 +95,7 @@ def check_paths(paths: Sequence[Path]) -> None:
 
 def ledger_items(
     paths: Sequence[Path], count: bool = False, names: Mapping[Path, str] | None = None
-) -> tuple[list[Located], Iterator[Located], int]:
+) -> tuple[list[Located], Generator[Located | Prepared, None, None], int]:
     """The entity declarations of every file, their events (a stream), and with `count` how
     many lines or events there are (for a progress bar; 0 without).
 
@@ -117,8 +119,11 @@ def ledger_items(
             small.extend(ledger.events)
             total += len(ledger.events)
 
-    def events() -> Iterator[Located]:
+    def events() -> Generator[Located | Prepared, None, None]:
         yield from small
+        if prefetch.worthwhile(streamed):
+            yield from prefetch.prepared([(path, named.get(path)) for path in streamed])
+            return
         for path in streamed:
             items = iter_jsonl(path, name=named.get(path))
             yield from (e for e in items if not isinstance(e.item, Entity))
@@ -138,7 +143,7 @@ def load(
     `names` says how messages name a file (`<stdin>` for standard input spooled to one).
     """
     entities, events, total = ledger_items(paths, count=showing_progress(quiet), names=names)
-    with progress_bar(total, "loading", quiet) as tick:
+    with closing(events), progress_bar(total, "loading", quiet) as tick:
         return store.append(events, entities, progress=tick)
 
 

@@ -6,9 +6,10 @@ Every function takes an open connection inside the caller's transaction.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 
 import orjson
 
@@ -18,18 +19,38 @@ from .timeline import Record, effective, intervals, standing_lifespans
 
 # The derived tables' layout: a store with another version rebuilds them. 3: envoy_sent also
 # moves the mirror dyad, lifespans bound every dyad, and intervals say which answers rest
-# only on machine-coded events.
-VERSION = "3"
+# only on machine-coded events. 4: dyad_events holds every column a fold reads, so folds read
+# a dyad's events in one range of its primary key, without seeking into `events`.
+VERSION = "4"
 TABLES = ("dyad_events", "intervals")
-DERIVED = """
-CREATE TABLE IF NOT EXISTS dyad_events (
+# Each event as the dyads it touches see it: the dyad, then the event's own columns but its
+# body (which no fold reads), and whether it was machine-coded (read from the body once).
+DYAD_EVENTS = """
+CREATE TABLE IF NOT EXISTS {name} (
     actor TEXT NOT NULL,
     counterpart TEXT NOT NULL,
     seq INTEGER NOT NULL,
     type TEXT NOT NULL,
-    withdraws INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    event_actor TEXT NOT NULL,
+    event_counterpart TEXT NOT NULL,
+    valid_time TEXT NOT NULL,
+    earliest TEXT NOT NULL,
+    latest TEXT NOT NULL,
+    recorded TEXT NOT NULL,
+    operand TEXT,
+    withdraws TEXT,
+    machine INTEGER NOT NULL,
     PRIMARY KEY (actor, counterpart, seq)
-) WITHOUT ROWID;
+) WITHOUT ROWID"""
+# The one secondary index (for `who`): built after the rows when a table is filled whole.
+SECONDARY = (
+    "CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dimension, "
+    "valid_from)"
+)
+DERIVED = (
+    DYAD_EVENTS.format(name="dyad_events")
+    + """;
 CREATE TABLE IF NOT EXISTS intervals (
     actor TEXT NOT NULL,
     counterpart TEXT NOT NULL,
@@ -44,18 +65,62 @@ CREATE TABLE IF NOT EXISTS intervals (
     machine INTEGER NOT NULL,
     PRIMARY KEY (actor, counterpart, dimension, valid_from)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS intervals_counterpart ON intervals (counterpart, dimension, valid_from);
 """
+    + f"{SECONDARY};\n"
+)
 
 
-IndexRow = tuple[str, str, int, str, bool]
-"""A dyad an event touches: actor, counterpart, the event's seq and type, whether it withdraws
-another (so a fold of some dimensions reads only the events it needs)."""
+@contextlib.contextmanager
+def index_after(conn: sqlite3.Connection, empty: bool) -> Iterator[None]:
+    """When `empty` (the intervals table is filled from nothing), leave out the secondary
+    index while the rows go in, then build it in one sort instead of a seek per row (inside
+    the caller's transaction: an error rolls the dropped index back with the rest)."""
+    if empty:
+        conn.execute("DROP INDEX IF EXISTS intervals_counterpart")
+    yield
+    if empty:
+        conn.execute(SECONDARY)
+
+
+# A dyad_events row's columns as a Record takes them (the body left empty: folds need none).
+F_COLUMNS = (
+    "d.seq, d.id, d.type, d.event_actor, d.event_counterpart, d.valid_time, d.earliest, "
+    "d.latest, d.recorded, d.operand, d.withdraws, '', d.machine"
+)
+
+
+IndexRow = tuple[str, str, int, str, str, str, str, str, str, str, str, str | None, str | None, int]
+"""A dyad an event touches (actor, counterpart), then the event's seq, type, id, actor,
+counterpart, valid time, earliest and latest days, recorded time, operand, the id it withdraws
+and whether it was machine-coded: the row of `dyad_events`."""
+
+
+def index_row(dyad: Dyad, r: Record) -> IndexRow:
+    """The `dyad_events` row of record `r` as dyad `dyad` sees it."""
+    return (
+        dyad[0],
+        dyad[1],
+        r.seq,
+        r.type,
+        r.id,
+        r.actor,
+        r.counterpart,
+        r.on,
+        r.earliest,
+        r.latest,
+        r.recorded,
+        r.operand,
+        r.withdraws,
+        int(r.machine_coded),
+    )
 
 
 def index(conn: sqlite3.Connection, rows: Iterable[IndexRow]) -> None:
     """Record which dyads each event touches."""
-    conn.executemany("INSERT OR IGNORE INTO dyad_events VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany(_INDEX, rows)
+
+
+_INDEX = f"INSERT OR IGNORE INTO dyad_events VALUES ({', '.join('?' * 14)})"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -161,8 +226,9 @@ E_COLUMNS = (
 
 
 def _records(conn: sqlite3.Connection, dyad: Dyad) -> list[Record]:
+    """Every event that touches `dyad`, in `seq` order, as folds read them (without bodies)."""
     rows = conn.execute(
-        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+        f"SELECT {F_COLUMNS} FROM dyad_events d "
         "WHERE d.actor = ? AND d.counterpart = ? ORDER BY d.seq",
         dyad,
     )
@@ -170,8 +236,14 @@ def _records(conn: sqlite3.Connection, dyad: Dyad) -> list[Record]:
 
 
 def lifespan_records(conn: sqlite3.Connection, entity: str) -> list[Record]:
-    """Every stored event of the entity's own dyad: its lifespan events and their withdrawals."""
-    return _records(conn, (entity, entity))
+    """Every stored event of the entity's own dyad, with their bodies: its lifespan events and
+    their withdrawals."""
+    rows = conn.execute(
+        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
+        "WHERE d.actor = ? AND d.counterpart = ? ORDER BY d.seq",
+        (entity, entity),
+    )
+    return [Record(*row) for row in rows]
 
 
 def bounds(
@@ -206,7 +278,7 @@ def _lifespans(
     conn: sqlite3.Connection, entity: str, cache: dict[str, list[Record]]
 ) -> list[Record]:
     if entity not in cache:
-        cache[entity] = standing_lifespans(lifespan_records(conn, entity))
+        cache[entity] = standing_lifespans(_records(conn, (entity, entity)))
     return cache[entity]
 
 
@@ -315,17 +387,49 @@ def counterpart_timeline(
         yield actor, valid_from, _answer(*rest)
 
 
-def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, dict[str, Answer]]:
-    """Every dyad's non-initial dimensions on `day`."""
-    rows = conn.execute(
-        "SELECT actor, counterpart, dimension, value, since, uncertain, possible, events, "
-        "machine FROM intervals WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)",
-        (day, day),
-    )
-    found: dict[Dyad, dict[str, Answer]] = {}
-    for actor, counterpart, dimension, *rest in rows:
-        found.setdefault((actor, counterpart), {})[dimension] = _answer(*rest)
-    return found
+def world_at(conn: sqlite3.Connection, day: str) -> dict[Dyad, Mapping[str, Answer]]:
+    """Every dyad's non-initial dimensions on `day`.
+
+    SQLite gathers each dyad's rows into one JSON text in the scan (the table is in dyad order,
+    so no sort), and a dyad's answers are decoded only when first read: a question about
+    the whole world seldom reads every answer of every dyad.
+    """
+    return {(a, c): Standing(text) for a, c, text in conn.execute(_WORLD_AT, (day, day))}
+
+
+_WORLD_AT = (
+    "SELECT actor, counterpart, json_group_array(json_array(dimension, value, since, "
+    "uncertain, possible, events, machine)) FROM intervals "
+    "WHERE valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) GROUP BY actor, counterpart"
+)
+
+
+class Standing(Mapping[str, Answer]):
+    """One dyad's non-initial dimensions on a day (as `dyad_at` gives them), decoded from the
+    rows' JSON text when first read."""
+
+    __slots__ = ("_answers", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._answers: dict[str, Answer] | None = None
+
+    def _decoded(self) -> dict[str, Answer]:
+        if self._answers is None:
+            self._answers = {row[0]: _answer(*row[1:]) for row in orjson.loads(self._text)}
+        return self._answers
+
+    def __getitem__(self, dimension: str) -> Answer:
+        return self._decoded()[dimension]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
 
 
 def dyad_intervals(

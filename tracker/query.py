@@ -310,6 +310,7 @@ def who(
     )
 
 
-def world(store: Store, on: str) -> dict[Dyad, dict[str, Answer]]:
-    """Every dyad's state on day `on`: the dimensions that differ from the initial state."""
+def world(store: Store, on: str) -> dict[Dyad, Mapping[str, Answer]]:
+    """Every dyad's state on day `on`: the dimensions that differ from the initial state (each
+    dyad's answers a read-only mapping, decoded when first read)."""
     return projection.world_at(store.conn, dates.day(on))

@@ -157,13 +157,25 @@ TABLES: dict[str, dict[str, Any]] = {
         },
     },
     "dyad_events": {
-        "description": "Derived: which events touch which directed dyad.",
+        "description": (
+            "Derived: which events touch which directed dyad, with the columns of events that "
+            "folds read (so a dyad's events are one range of this table)."
+        ),
         "columns": {
-            "actor": "Entity id of the actor.",
-            "counterpart": "Entity id of the counterpart.",
+            "actor": "Entity id of the actor of the dyad the event touches.",
+            "counterpart": "Entity id of the counterpart of the dyad the event touches.",
             "seq": "The event's seq in events.",
             "type": "The event's type.",
-            "withdraws": "1 when the event withdraws another (a retraction or correction).",
+            "id": "The event's id.",
+            "event_actor": "The event's own actor (differs from actor on a mirror dyad).",
+            "event_counterpart": "The event's own counterpart.",
+            "valid_time": "When it happened (a day, month, year or window).",
+            "earliest": "First day the valid time allows.",
+            "latest": "Last day the valid time allows.",
+            "recorded": "When the event was recorded (transaction time).",
+            "operand": "The value the event carries, if any.",
+            "withdraws": "Id of the event it retracts or corrects, if any.",
+            "machine": "1 when the event was machine-coded.",
         },
     },
     "meta": {"description": "Store settings (schema version).", "hidden": True},

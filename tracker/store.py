@@ -342,7 +342,8 @@ class Store:
                     progress(done)
                     done = 0
 
-        projection.refresh(conn, counted(), _Everything())
+        with projection.index_after(conn, empty=True):
+            projection.refresh(conn, counted(), _Everything())
         return self.count()
 
     def verify(

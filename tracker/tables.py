@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import groupby
 
 from . import projection
+from .projection import F_COLUMNS
 from .reducers import MIRROR_RULES, Dyad, dyads_of
 from .storefile import APPLICATION_ID
-from .timeline import Record
+from .timeline import MACHINE_SQL, Record
 
 SCHEMA_VERSION = "2"  # 2: entity declarations kept in the append-only, chained entity_log
 GENESIS = "0" * 64
@@ -195,7 +196,11 @@ def reach(
 
 
 _INDEXES = {"dyad_events": "dyad_events", "expected": "temp.expected_dyad_events"}
-_INDEXED = "seq, type, withdraws IS NOT NULL"  # an index row's columns after the dyad
+# An index row's columns after the dyad, read from `events` (projection.DYAD_EVENTS).
+_INDEXED = (
+    "seq, type, id, actor, counterpart, valid_time, earliest, latest, recorded, operand, "
+    f"withdraws, {MACHINE_SQL}"
+)
 
 
 def fill_dyad_index(conn: sqlite3.Connection, into: str = "dyad_events") -> None:
@@ -204,28 +209,33 @@ def fill_dyad_index(conn: sqlite3.Connection, into: str = "dyad_events") -> None
     events the mirror one too (as reducers.dyads_of says), and a withdrawal those of the
     events it withdraws."""
     table = _INDEXES[into]
-    conn.execute(f"INSERT INTO {table} SELECT actor, counterpart, {_INDEXED} FROM events")
+    # In key order: the index's pages fill one after another instead of at random.
+    conn.execute(
+        f"INSERT INTO {table} SELECT actor, counterpart, {_INDEXED} FROM events "
+        "ORDER BY actor, counterpart, seq"
+    )
     mirrored = sorted(MIRROR_RULES)
     marks = ", ".join("?" * len(mirrored))
     conn.execute(
         f"INSERT OR IGNORE INTO {table} SELECT counterpart, actor, {_INDEXED} FROM events "
-        f"WHERE type IN ({marks})",
+        f"WHERE type IN ({marks}) ORDER BY counterpart, actor, seq",
         mirrored,
     )
     withdrawals = conn.execute(f"SELECT {COLUMNS} FROM events WHERE withdraws IS NOT NULL")
     for row in withdrawals.fetchall():
         record = Record(*row)
         conn.executemany(
-            f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?, ?, ?)",
-            [(a, c, record.seq, record.type, True) for a, c in reach(conn, record)],
+            f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * 14)})",
+            [projection.index_row(dyad, record) for dyad in reach(conn, record)],
         )
 
 
 def groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, list[Record]]]:
-    """Every dyad with events after `seq`, with all of those events, in one ordered scan."""
+    """Every dyad with events after `seq`, with all of those events (read without their
+    bodies, as folds take them), in one ordered scan of the dyad index."""
     rows = conn.execute(
-        f"SELECT d.actor, d.counterpart, {E_COLUMNS} FROM dyad_events d "
-        "JOIN events e ON e.seq = d.seq WHERE d.seq > ? ORDER BY d.actor, d.counterpart, d.seq",
+        f"SELECT d.actor, d.counterpart, {F_COLUMNS} FROM dyad_events d "
+        "WHERE d.seq > ? ORDER BY d.actor, d.counterpart, d.seq",
         (after,),
     )
     for dyad, group in groupby(rows, key=lambda row: (row[0], row[1])):
@@ -233,19 +243,28 @@ def groups(conn: sqlite3.Connection, after: int = 0) -> Iterator[tuple[Dyad, lis
 
 
 def records(
-    conn: sqlite3.Connection, dyad: Dyad, types: Collection[str] | None = None
+    conn: sqlite3.Connection,
+    dyad: Dyad,
+    types: Collection[str] | None = None,
+    *,
+    bodies: bool = True,
 ) -> list[Record]:
     """Every stored event that touches `dyad`, in `seq` order (with `types`: only events of
-    those types, and those that withdraw another)."""
+    those types, and those that withdraw another). Without `bodies`, as folds read them: from
+    the dyad index alone, one range of its primary key."""
     kinds = sorted(types or ())
     marks = ", ".join("?" * len(kinds))
+    source = _WITH_BODIES if bodies else _WITHOUT_BODIES
     rows = conn.execute(
-        f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq "
-        "WHERE d.actor = ? AND d.counterpart = ? "
-        f"AND (? OR d.type IN ({marks}) OR d.withdraws) ORDER BY d.seq",
+        f"{source} WHERE d.actor = ? AND d.counterpart = ? "
+        f"AND (? OR d.type IN ({marks}) OR d.withdraws IS NOT NULL) ORDER BY d.seq",
         (*dyad, types is None, *kinds),
     )
     return [Record(*row) for row in rows]
+
+
+_WITH_BODIES = f"SELECT {E_COLUMNS} FROM dyad_events d JOIN events e ON e.seq = d.seq"
+_WITHOUT_BODIES = f"SELECT {F_COLUMNS} FROM dyad_events d"
 
 
 def in_replay_order(conn: sqlite3.Connection, dyad: Dyad) -> Iterator[Record]:

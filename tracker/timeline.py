@@ -56,6 +56,8 @@ class Record:
     operand: str | None
     withdraws: str | None
     body: str = attrs.field(repr=False, eq=False)
+    # Whether the event was machine-coded, when read without its body (None: see the body).
+    machine: int | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -69,13 +71,17 @@ class Record:
         The body is canonical JSON, where these texts can only be keys and their values.
         Events stored by the GDELT importer before `evidence` existed are known by their note.
         """
+        if self.machine is not None:
+            return bool(self.machine)
         return _MACHINE in self.body or _OLD_GDELT in self.body
 
     @property
     def event(self) -> Event:
-        """The whole event, decoded from `body`."""
+        """The whole event, decoded from `body` (a record read for a fold has none)."""
         from events import from_dict
 
+        if not self.body:
+            raise ValueError(f"event {self.id} was read without its body")
         return from_dict(orjson.loads(self.body))
 
     @classmethod
@@ -119,6 +125,8 @@ class Record:
 
 _MACHINE = '"evidence":"machine"'
 _OLD_GDELT = '"note":"machine-coded (GDELT)'
+# The same test in SQL, on the `body` column of `events` (neither text holds a quote ').
+MACHINE_SQL = f"(instr(body, '{_MACHINE}') > 0 OR instr(body, '{_OLD_GDELT}') > 0)"
 
 
 def standing_lifespans(

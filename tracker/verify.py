@@ -29,7 +29,8 @@ import orjson
 from . import projection, tables
 from .entities import Entity
 from .errors import TrackerError
-from .tables import COLUMNS, E_COLUMNS, GENESIS, chain, entity_chain
+from .projection import F_COLUMNS
+from .tables import COLUMNS, GENESIS, chain, entity_chain
 from .timeline import Record
 from .validation import validate_entity
 
@@ -296,11 +297,7 @@ def _derived(conn: sqlite3.Connection, progress: Progress | None) -> list[Proble
     """The derived tables against a rebuild from `events`, made in a temporary table (the store's
     file is not written)."""
     conn.execute("DROP TABLE IF EXISTS temp.expected_dyad_events")
-    conn.execute(
-        "CREATE TEMP TABLE expected_dyad_events (actor TEXT NOT NULL, counterpart TEXT NOT NULL, "
-        "seq INTEGER NOT NULL, type TEXT NOT NULL, withdraws INTEGER NOT NULL, "
-        "PRIMARY KEY (actor, counterpart, seq)) WITHOUT ROWID"
-    )
+    conn.execute(projection.DYAD_EVENTS.format(name="temp.expected_dyad_events"))
     try:
         tables.fill_dyad_index(conn, "expected")
         for query in _DIFFERENCES:
@@ -342,8 +339,8 @@ def _intervals(conn: sqlite3.Connection, progress: Progress | None) -> list[Prob
 
 def _expected_groups(conn: sqlite3.Connection) -> Iterator[tuple[Any, list[Record]]]:
     rows = conn.execute(
-        f"SELECT d.actor, d.counterpart, {E_COLUMNS} FROM temp.expected_dyad_events d "
-        "JOIN events e ON e.seq = d.seq ORDER BY d.actor, d.counterpart, d.seq"
+        f"SELECT d.actor, d.counterpart, {F_COLUMNS} FROM temp.expected_dyad_events d "
+        "ORDER BY d.actor, d.counterpart, d.seq"
     )
     for dyad, group in groupby(rows, key=lambda row: (row[0], row[1])):
         yield dyad, [Record(*row[2:]) for row in group]

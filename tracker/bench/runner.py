@@ -37,10 +37,12 @@ KEYS = (
 # -- child-process phases -------------------------------------------------------------------
 
 
-def _rss_mb() -> float:
+def _rss_mb(who: str = "self") -> float:
+    """Peak resident memory of this process (or the largest of its ended children)."""
     import resource
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    whom = resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN
+    peak = resource.getrusage(whom).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
@@ -83,6 +85,7 @@ def _phase(name: str, args: Sequence[str]) -> dict[str, Any]:
         "events_per_s": count / seconds if seconds else None,
         "start_rss_mb": round(start_rss, 1),
         "peak_rss_mb": round(_rss_mb(), 1),
+        "worker_peak_rss_mb": round(_rss_mb("children"), 1),  # tracker.prefetch's, if it ran
     }
 
 
@@ -297,10 +300,17 @@ def run(
         last = query.world(store, day)
         spent.append((time.perf_counter() - started) * 1000)
         sizes.append(len(last))
+    read_all = []  # the same, with every answer of every dyad decoded
+    for day in WORLD_DAYS:
+        started = time.perf_counter()
+        for answers in query.world(store, day).values():
+            dict(answers)
+        read_all.append((time.perf_counter() - started) * 1000)
     world: dict[str, Any] = {
         "days": list(WORLD_DAYS),
         "dyads": sizes,
         "ours_ms": round(statistics.median(spent), 1),
+        "ours_read_all_ms": round(statistics.median(read_all), 1),
         "duckdb_arg_max_ms": None,
         "duckdb_agrees": None,
     }

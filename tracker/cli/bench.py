@@ -142,9 +142,48 @@ def show_command(path: str, as_markdown: bool) -> None:
     """Print the table of the figures saved by `tracker bench run --json FILE`."""
     from ..bench.runner import targets
 
-    result = json.loads(Path(path).read_text(encoding="utf-8"))
+    result = _saved(path)
     result["targets"] = targets(result)  # judged again, by this version's rules
     click.echo(markdown(result) if as_markdown else table(result))
+
+
+@bench.command("scale")
+@click.argument("small", type=click.Path(dir_okay=False, exists=True))
+@click.argument("large", type=click.Path(dir_okay=False, exists=True))
+def scale_command(small: str, large: str) -> None:
+    """Compare the cost per event of two `tracker bench run --json` results (say 1M and 5M).
+
+    Exits 0 whatever the verdicts: they are figures, printed with the targets beside them.
+    """
+    from ..bench.scaling import scale_rows
+    from .common import _table
+
+    first, second = _saved(small), _saved(large)
+    sizes = [f"{r.get('meta', {}).get('events', 0):,} events" for r in (first, second)]
+    out = [
+        (
+            row["measure"],
+            _num(row["small"], "", 2),
+            _num(row["large"], "", 2),
+            "-" if row["ratio"] is None else f"{row['ratio']:.2f}x",
+            f"{row['target']}: " + {None: "-", True: "met", False: "MISSED"}[row["met"]],
+        )
+        for row in scale_rows(first, second)
+    ]
+    click.echo(_table(("measure", *sizes, "large / small", "target"), out))
+
+
+def _saved(path: str) -> dict[str, Any]:
+    """The figures `tracker bench run --json` wrote to `path` (a TrackerError if not that)."""
+    from ..errors import TrackerError
+
+    try:
+        result = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise TrackerError(f"{path}: not the JSON of `tracker bench run`: {error}") from None
+    if not isinstance(result, dict) or not isinstance(result.get("meta"), dict):
+        raise TrackerError(f"{path}: not the JSON of `tracker bench run` (no 'meta' object)")
+    return result
 
 
 # -- the results table ---------------------------------------------------------------------
@@ -251,6 +290,15 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             goal("world: ours / DuckDB arg_max"),
         )
     )
+    out.append(
+        (
+            "every dyad at a date, every answer read",
+            _num(world.get("ours_read_all_ms"), "ms", 1),
+            "-",
+            _faster(world.get("ours_read_all_ms"), duck_world),
+            "no target (answers are decoded on first read)",
+        )
+    )
     scenario = result.get("scenario", {})
     out.append(
         (
@@ -281,7 +329,12 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             (
                 f"{phase} peak RSS",
                 f"{_num(_get(result, phase, 'peak_rss_mb'), 'MB')} "
-                f"(idle {_num(_get(result, phase, 'start_rss_mb'), 'MB')})",
+                f"(idle {_num(_get(result, phase, 'start_rss_mb'), 'MB')})"
+                + (
+                    f"\nreading worker: {_num(worker, 'MB')}"
+                    if (worker := _get(result, phase, "worker_peak_rss_mb"))
+                    else ""
+                ),
                 f"{base_name}: {_num(_get(result, base_key, 'peak_rss_mb'), 'MB')}\n"
                 f"eventsourcing {peer}: {_num(_get(result, 'peer', peer, 'peak_rss_mb'), 'MB')}",
                 "-",

@@ -1,0 +1,94 @@
+"""An event made ready to append: validated, its stored body and id computed, its record's
+columns read off. Pure work on one event, so it can run in another process (tracker.prefetch).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from . import dates
+from .errors import LedgerError, TrackerError
+from .validation import body_problem, validate
+
+
+class Prepared(NamedTuple):
+    """An event ready to append: the entities it names, how to report a problem with it, and
+    the columns of its record but `seq` (`recorded` None: the load's transaction time)."""
+
+    names: tuple[str, ...]
+    fail: Callable[[str], TrackerError]
+    id: str
+    type: str
+    actor: str
+    counterpart: str
+    on: str
+    earliest: str
+    latest: str
+    recorded: str | None
+    operand: str | None
+    withdraws: str | None
+    body: str
+
+
+def prepare(item: Any) -> Prepared:
+    """`item` (an Event, or a ledger.Located one) ready to append; a TrackerError naming its
+    place (a LedgerError for a located item) if it cannot be stored."""
+    from events import dumps, to_dict
+    from events.types import entities_named, operand
+
+    from .ledger import VALIDATED, Located
+    from .timeline import withdrawn_by
+
+    fail: Callable[[str], TrackerError] = TrackerError
+    event = item
+    if isinstance(item, Located):
+        event, fail = item.item, functools.partial(LedgerError, item.path, item.line)
+    if not (isinstance(item, Located) and item.checked is VALIDATED):
+        event = _validated(event, fail)  # Python, importers: as the ledger reader does
+    stored = to_dict(event)
+    recorded = stored.pop("recorded", None)
+    body = dumps(stored)
+    problem = body_problem(stored, body)
+    if problem is not None:
+        raise fail(problem)
+    window = dates.parse(event.on)
+    return Prepared(
+        entities_named(event),
+        fail,
+        content_id(body, stored),
+        event.type,
+        event.actor,
+        event.counterpart,
+        event.on,
+        window.earliest,
+        window.latest,
+        recorded,
+        operand(event),
+        withdrawn_by(event),
+        body,
+    )
+
+
+def content_id(body: str, stored: dict[str, Any]) -> str:
+    """The event id: the hash of the body, without the schema version if it has one."""
+    if "schema" in stored:
+        from events import dumps
+
+        body = dumps({k: v for k, v in stored.items() if k != "schema"})
+    import hashlib  # here: a question's process never needs it
+
+    return hashlib.sha256(body.encode()).hexdigest()[:24]
+
+
+def _validated(event: Any, fail: Callable[[str], TrackerError]) -> Any:
+    """The event checked as a ledger's is (dates, sources, empty text), or `fail` naming why."""
+    from events import Envelope
+
+    if not isinstance(event, Envelope):
+        raise fail(f"not an event: {type(event).__name__}")
+    try:
+        return validate(event)  # type: ignore[arg-type]
+    except ValueError as error:  # DateError included
+        raise fail(f"{event.type}: {error}") from None
