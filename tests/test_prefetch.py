@@ -34,15 +34,18 @@ def stored(db: Path, paths: list[Path]) -> tuple[list[tuple[object, ...]], str]:
         return rows, str(store.head())
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_load_read_in_a_worker_stores_what_one_process_stores(
-    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
 ) -> None:
-    """Read in a worker process, a ledger gives the same rows (seq, id, body, recorded, hash
-    chain) and the same head as read in the loading process, and the worker has ended."""
+    """Read in a worker process (forked or started afresh), a ledger gives the same rows (seq,
+    id, body, recorded, hash chain) and the same head as read in the loading process, and the
+    worker has ended."""
     monkeypatch.setenv("TRACKER_PREFETCH", "0")
     alone = stored(tmp_path / "alone.db", [world])
     monkeypatch.delenv("TRACKER_PREFETCH")
     monkeypatch.setattr(prefetch, "WORTH_BYTES", 0)
+    monkeypatch.setattr(prefetch, "start_method", lambda: method)
     assert prefetch.worthwhile([world])
     assert stored(tmp_path / "worker.db", [world]) == alone
     assert len(alone[0]) == EVENTS and multiprocessing.active_children() == []
@@ -67,6 +70,23 @@ def test_a_bad_line_read_in_a_worker_is_reported_as_in_one_process(
         messages.append(str(caught.value))
     assert messages[0] == messages[1] and f"{bad}:2201: " in messages[0]
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_is_forked_only_when_this_process_has_no_other_thread() -> None:
+    """The worker is forked only from a process without other threads (where a fork cannot
+    inherit a lock another thread holds), and started afresh otherwise."""
+    import threading
+
+    alone = prefetch.start_method()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert prefetch.start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+    assert alone == ("fork" if threading.active_count() == 1 else "spawn")
 
 
 def test_a_load_that_fails_while_the_worker_reads_stops_the_worker(

@@ -36,7 +36,7 @@ def prepared(files: Sequence[tuple[Path, str | None]]) -> Iterator[Prepared]:
     """The events of JSON Lines files (each a path, and the name its messages give it if not
     the path), entity lines left out, ready to append, read in a worker process; a LedgerError
     as the reader in this process would raise it."""
-    context: Any = multiprocessing.get_context("fork" if "fork" in _methods() else "spawn")
+    context: Any = multiprocessing.get_context(start_method())
     receiving, sending = context.Pipe(duplex=False)
     worker = context.Process(
         target=_work, args=([(str(p), n) for p, n in files], sending), daemon=True
@@ -63,8 +63,17 @@ def prepared(files: Sequence[tuple[Path, str | None]]) -> Iterator[Prepared]:
         worker.join()
 
 
-def _methods() -> list[str]:
-    return multiprocessing.get_all_start_methods()
+def start_method() -> str:
+    """How the worker starts: forked (cheap) where that is safe, a fresh interpreter otherwise.
+
+    A process with other threads (a test runner's, a notebook's) may be forked while one of
+    them holds a lock the child would then wait on forever.
+    """
+    import threading
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def _work(paths: list[tuple[str, str | None]], out: Connection) -> None:
