@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from events import EVENT_CLASSES, to_dict
