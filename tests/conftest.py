@@ -18,9 +18,27 @@ settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+# Mutation testing (mutmut sets MUTANT_UNDER_TEST) runs the tests many times in one process and
+# must give the same verdict each time: the dev profile's size, derandomized, no database.
+settings.register_profile(
+    "mutmut",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
 )
+
+
+def _profile() -> str:
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        return os.environ["HYPOTHESIS_PROFILE"]
+    if "MUTANT_UNDER_TEST" in os.environ:
+        return "mutmut"
+    return "ci" if os.environ.get("CI") else "dev"
+
+
+settings.load_profile(_profile())
 
 CLOCK = "2026-01-01T00:00:00Z"
 
