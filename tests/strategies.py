@@ -382,3 +382,13 @@ def hostile_texts(tabs: bool = True) -> st.SearchStrategy[str]:
     if not tabs:
         found = found.map(lambda s: s.replace("\t", " ").replace("\n", " ").replace("\r", " "))
     return found
+
+
+@st.composite
+def corrections(draw: st.DrawFn, records: Sequence[Record]) -> tuple[Record, Event]:
+    """One of `records` and an event correcting it: the same event moved to another date
+    (often across the days between the two, where answers are asked)."""
+    target = draw(st.sampled_from(records))
+    year = int(target.earliest[:4]) if target.earliest[:4].isdigit() else 2021
+    on = draw(date_texts(max(year - 2, 1), min(year + 2, 9999)))
+    return target, attrs.evolve(target.event, on=on, corrects=target.id)
