@@ -225,13 +225,11 @@ class TestTimestamp:
         with pytest.raises(DateError):
             timestamp(value)  # type: ignore[arg-type]
 
-    def test_basic_format_day_means_its_end_too(self) -> None:
-        """A bare day in ISO basic format (20250704), if accepted, also means the day's end."""
-        try:
-            normalized = timestamp("20250704")
-        except DateError:
-            return
-        assert normalized == timestamp("2025-07-04")
+    @pytest.mark.parametrize("value", ["20250704", "20250704T120000Z", "2025-W27", "2025185"])
+    def test_basic_and_week_formats_are_refused(self, value: str) -> None:
+        """A transaction time in ISO basic, week or ordinal format is refused, never misread."""
+        with pytest.raises(DateError):
+            timestamp(value)
 
     @given(st.datetimes(dt.datetime(1000, 1, 1), dt.datetime(9998, 12, 31)))
     def test_idempotent(self, moment: dt.datetime) -> None:
