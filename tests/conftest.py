@@ -20,6 +20,9 @@ settings.register_profile(
 )
 # Mutation testing (mutmut sets MUTANT_UNDER_TEST) runs the tests many times in one process and
 # must give the same verdict each time: the dev profile's size, derandomized, no database.
+# Health checks a test with its own suppress list must add too: mutmut runs each test more
+# than once in one process, which hypothesis would otherwise report.
+RERUN = (HealthCheck.differing_executors,) if "MUTANT_UNDER_TEST" in os.environ else ()
 settings.register_profile(
     "mutmut",
     max_examples=30,

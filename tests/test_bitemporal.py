@@ -11,7 +11,7 @@ from events import Event
 from tracker import query
 from tracker.store import Store
 
-from .conftest import Cli
+from .conftest import RERUN, Cli
 from .strategies import ENTITIES, day_texts, moments_around, timestamps, wide_event_lists
 
 REPORT_DAY = "2025-07-04"
@@ -51,7 +51,7 @@ class TestSeedCorrection:
 
 
 class TestKnownAtLaws:
-    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, *RERUN])
     @given(day=st.dates().map(lambda d: d.isoformat()))
     def test_known_at_after_last_record_equals_plain(self, seeded: Store, day: str) -> None:
         """known_at later than every `recorded` gives the plain (projection) answer."""
@@ -60,7 +60,7 @@ class TestKnownAtLaws:
             known = query.state(seeded, *dyad, day, "2099-01-01")
             assert plain.dimensions == known.dimensions
 
-    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, *RERUN])
     @given(
         early=wide_event_lists(max_size=8),
         late=wide_event_lists(max_size=4),
