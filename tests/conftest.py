@@ -93,3 +93,18 @@ def seeded_cli(cli: Cli) -> Cli:
     result = cli("load", "--quiet", *(str(p) for p in seed_files()))
     assert result.exit_code == 0, result.output
     return cli
+
+
+if "MUTANT_UNDER_TEST" in os.environ:
+
+    @pytest.fixture(autouse=True)
+    def _cold_caches() -> None:
+        """Empty the core's memo caches before each test under mutation testing, so that every
+        test reaches the functions it uses (mutmut picks the tests to run by who reached what)."""
+        from tracker import dates, projection, reducers, verify
+
+        for module in (dates, projection, reducers, verify):
+            for value in vars(module).values():
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
