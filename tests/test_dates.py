@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -243,3 +244,44 @@ class TestTimestamp:
         """A bare day's timestamp sorts after every timestamp of that day, as text."""
         same_day = dt.datetime.combine(dt.date.fromisoformat(text), moment.time())
         assert timestamp(same_day) <= timestamp(text)
+
+
+REFUSALS: list[tuple[Any, Any, str]] = [
+    (parse, "2025-13", "'2025-13': month 13 does not exist"),
+    (parse, "2025-00", "'2025-00': month 00 does not exist"),
+    (parse, "2025-02-30", "'2025-02-30': day 30 does not exist in 2025-02"),
+    (parse, "2025-01-00", "'2025-01-00': day 00 does not exist in 2025-01"),
+    (parse, "0000", "'0000': year 0000 is out of range (0001 to 9999)"),
+    (parse, "July 2025", "'July 2025' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+    (parse, "../..", "'../..': an interval needs at least one known end"),
+    (parse, "2025/2024", "'2025/2024': the interval ends before it starts"),
+    (
+        parse,
+        dt.datetime(2025, 1, 1),
+        "'2025-01-01T00:00:00': valid time is a date, not a timestamp",
+    ),
+    (parse, 5, "expected a date or a date string, got int"),
+    (day, "2025-07", "'2025-07': give a single day, YYYY-MM-DD"),
+    (day, "2025-07-01/2025-07-01", "'2025-07-01/2025-07-01': give a single day, YYYY-MM-DD"),
+    (
+        timestamp,
+        "2025-07-04 noon",
+        "'2025-07-04 noon' is not a date (YYYY-MM-DD) or an ISO timestamp",
+    ),
+    (timestamp, "2025-07-04T25:00:00Z", "'2025-07-04T25:00:00Z' is not a date or an ISO timestamp"),
+    (timestamp, "2025-02-30", "'2025-02-30': day 30 does not exist in 2025-02"),
+    (
+        timestamp,
+        "0001-01-01T00:00:00+01:00",
+        "'0001-01-01T00:00:00+01:00' falls outside years 0001 to 9999 in UTC",
+    ),
+    (timestamp, 5, "expected a timestamp, got int"),
+]
+
+
+@pytest.mark.parametrize(("read", "value", "message"), REFUSALS, ids=[repr(r[1]) for r in REFUSALS])
+def test_refusals_name_the_text_and_the_reason(read: Any, value: Any, message: str) -> None:
+    """Each refused date says which text was refused and exactly why."""
+    with pytest.raises(DateError) as raised:
+        read(value)
+    assert str(raised.value).startswith(message)
