@@ -285,3 +285,16 @@ def test_refusals_name_the_text_and_the_reason(read: Any, value: Any, message: s
     with pytest.raises(DateError) as raised:
         read(value)
     assert str(raised.value).startswith(message)
+
+
+def test_timestamps_do_not_depend_on_the_machine_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offset is converted to UTC, not to the zone of the machine running the tracker."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kabul")
+    time.tzset()
+    try:
+        assert timestamp("2025-07-04T12:00:00+02:00") == "2025-07-04T10:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
