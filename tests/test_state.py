@@ -529,18 +529,19 @@ class TestRetractions:
         assert effects(event) == () and FIELDS["event_retracted"].keys() == {"target", "reason"}
 
 
-def test_events_behind_a_value_are_capped() -> None:
+@pytest.mark.parametrize("count", [8, 9, 20, 21])
+def test_events_behind_a_value_are_capped(count: int) -> None:
     """A value corroborated many times keeps its first event and the latest ones, eight at most."""
     from tracker.reducers import INITIAL, MAX_EVENTS, evolve
 
     state = INITIAL
     effect = (("stance", "set", "partner"),)
-    for i in range(20):
+    for i in range(count):
         state = evolve(state, effect, f"id{i:02d}", f"20{i:02d}")
     slot = state["stance"]
     assert slot.since == "2000"
-    assert len(slot.events) == MAX_EVENTS
-    assert slot.events[0] == "id00" and slot.events[-1] == "id19"
+    latest = [f"id{i:02d}" for i in range(max(1, count - MAX_EVENTS + 1), count)]
+    assert slot.events == ("id00", *latest)
 
 
 class TestOneFactPerEnvoy:
