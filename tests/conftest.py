@@ -18,9 +18,30 @@ settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+# Mutation testing (mutmut sets MUTANT_UNDER_TEST) runs the tests many times in one process and
+# must give the same verdict each time: the dev profile's size, derandomized, no database.
+# Health checks a test with its own suppress list must add too: mutmut runs each test more
+# than once in one process, which hypothesis would otherwise report.
+RERUN = (HealthCheck.differing_executors,) if "MUTANT_UNDER_TEST" in os.environ else ()
+settings.register_profile(
+    "mutmut",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
 )
+
+
+def _profile() -> str:
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        return os.environ["HYPOTHESIS_PROFILE"]
+    if "MUTANT_UNDER_TEST" in os.environ:
+        return "mutmut"
+    return "ci" if os.environ.get("CI") else "dev"
+
+
+settings.load_profile(_profile())
 
 CLOCK = "2026-01-01T00:00:00Z"
 
@@ -72,3 +93,18 @@ def seeded_cli(cli: Cli) -> Cli:
     result = cli("load", "--quiet", *(str(p) for p in seed_files()))
     assert result.exit_code == 0, result.output
     return cli
+
+
+if "MUTANT_UNDER_TEST" in os.environ:
+
+    @pytest.fixture(autouse=True)
+    def _cold_caches() -> None:
+        """Empty the core's memo caches before each test under mutation testing, so that every
+        test reaches the functions it uses (mutmut picks the tests to run by who reached what)."""
+        from tracker import dates, projection, reducers, verify
+
+        for module in (dates, projection, reducers, verify):
+            for value in vars(module).values():
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()

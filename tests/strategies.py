@@ -382,3 +382,35 @@ def hostile_texts(tabs: bool = True) -> st.SearchStrategy[str]:
     if not tabs:
         found = found.map(lambda s: s.replace("\t", " ").replace("\n", " ").replace("\r", " "))
     return found
+
+
+@st.composite
+def corrections(draw: st.DrawFn, records: Sequence[Record]) -> tuple[Record, Event]:
+    """One of `records` and an event correcting it: the same event moved to another date
+    (often across the days between the two, where answers are asked)."""
+    target = draw(st.sampled_from(records))
+    year = int(target.earliest[:4]) if target.earliest[:4].isdigit() else 2021
+    on = draw(date_texts(max(year - 2, 1), min(year + 2, 9999)))
+    return target, attrs.evolve(target.event, on=on, corrects=target.id)
+
+
+def moments_around(moment: str, after: bool) -> st.SearchStrategy[str]:
+    """Transaction times at the edge of `moment`: a second or a day after it (`after`), else
+    `moment` itself or a second or a day before it."""
+    at = dt.datetime.fromisoformat(moment.removesuffix("Z"))
+    steps = (1, 86_400) if after else (0, -1, -86_400)
+
+    def shifted(seconds: int) -> str:
+        return (at + dt.timedelta(seconds=seconds)).isoformat() + "Z"
+
+    return st.sampled_from([shifted(s) for s in steps])
+
+
+@functools.cache
+def wide_event_lists(max_size: int = 8) -> st.SearchStrategy[list[Event]]:
+    """Events on more dyads, dated across centuries or crowded in three years (so windows still
+    tie), at every precision."""
+    options = {"actors": ("RUS", "TALIBAN", "CHN", "USA", "PAK"), "recorded": st.none()}
+    crowded = events(min_year=2020, max_year=2022, **options)
+    spread = events(min_year=1600, max_year=2400, **options)
+    return st.lists(crowded | spread, max_size=max_size)

@@ -132,7 +132,7 @@ def test_deeply_nested_entity_aliases(cli: Cli, tmp_path: Path) -> None:
         ('name = "s"\ncompare_on = [5]\n', "'compare_on' must be a list of days"),
         ('name = "s"\nknown_at = 5\n', "'known_at' must be a day or a timestamp"),
         ('name = "s"\ndescription = [1]\n', "'description' must be text"),
-        ('name = "s"\nx = ' + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ('name = "s"\nx = ' + "[" * 5000 + "]" * 5000 + "\n", "nested more than 100 levels"),
     ],
 )
 def test_malformed_scenarios(seeded_cli: Cli, tmp_path: Path, text: str, reason: str) -> None:
@@ -140,7 +140,7 @@ def test_malformed_scenarios(seeded_cli: Cli, tmp_path: Path, text: str, reason:
     path = tmp_path / "s.toml"
     path.write_text(text, encoding="utf-8")
     result = seeded_cli("scenario", str(path), "--on", "2025-07-04")
-    assert result.exit_code == 1 and result.stderr.startswith(f"error: {path}: ")
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: {path}:")
     assert reason in result.stderr and result.stderr.count("\n") == 1
 
 

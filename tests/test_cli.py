@@ -370,3 +370,20 @@ def test_readme_python_example_runs(seeded_cli: Cli, monkeypatch: pytest.MonkeyP
     answer = namespace["answer"]
     assert answer.dimensions["recognition"].value == "recognized"  # type: ignore[attr-defined]
     assert answer.events  # type: ignore[attr-defined]
+
+
+def test_history_table(seeded_cli: Cli) -> None:
+    """`history` prints one row per event with its day, short id, type and changes, and marks
+    the corrected record withdrawn by its correction, which says what it replaces."""
+    result = seeded_cli("history", "RUS", "TALIBAN")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["on", "id", "event", "dyad", "changes"]
+    vague = next(line for line in lines if line.startswith("2025-01-01/2025-07-04"))
+    precise = lines.index(next(line for line in lines if line.startswith("2025-04-17 ")))
+    assert "64bbde6f" in vague and "withdrawn by ca8b577f" in vague
+    assert lines[precise].split()[1:4] == ["ca8b577f", "designation_removed", "RUS->TALIBAN"]
+    assert "designations: -terrorist_organizations" in lines[precise]
+    assert "(replaces 64bbde6f)" in lines[precise + 1]
+    granted = next(line for line in lines if "recognition_granted" in line)
+    assert granted.split()[0] == "2025-07-03" and "recognition: none -> recognized" in granted

@@ -323,6 +323,28 @@ class TestReports:
         assert report["unmapped_codes"] == {"COW codes": {"999": 1}, "levels": {"7": 1}}
         assert sum(report["buckets"].values()) == report["rows"] == 74
 
+    def test_a_repeated_dyad_year_and_a_state_against_itself(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        """A second row for a dyad and year (levels in conflict) keeps the first row's levels;
+        a row naming one state on both sides is skipped; each is counted in its bucket."""
+        odd = tmp_path / "odd.csv"
+        text = DE.read_text(encoding="utf-8")
+        text += "20,2,1995,1,1,1,2006.0999755859375\n2,2,1995,3,3,1,2006.0999755859375\n"
+        odd.write_text(text, encoding="utf-8")
+        report = json.loads(
+            cli("import", "cow", "--quiet", "--json", "--states", str(STATES), str(odd)).output
+        )
+        assert report["buckets"]["skipped: repeating a dyad and year (the first row kept)"] == 1
+        assert report["buckets"]["skipped: naming one entity with both codes"] == 1
+        assert report["buckets"]["imported"] == 67
+        assert sum(report["buckets"].values()) == report["rows"] == 74
+        for actor, counterpart in (("USA", "CAN"), ("CAN", "USA")):
+            found = json.loads(
+                cli("state", actor, counterpart, "--on", "1995-12-31", "--json").output
+            )
+            assert found["dimensions"]["envoy_sent"]["value"] == "ambassador"
+
 
 def _refused(cli: Cli, args: list[str], where: str, reason: str) -> None:
     result = cli("import", *args)

@@ -32,7 +32,7 @@ from tracker.store import Store
 
 SEED = 20250704
 EVENTS = 3_000  # enough for a load to write in several steps; small enough to run in seconds
-KILLS = 5  # into a seeded database; one more into a database the load itself creates
+KILLS = 3  # at random moments into a seeded database; one more into a database being created
 
 _KINDS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("recognition_granted", {}),
@@ -241,10 +241,13 @@ def kill_during_load(db: Path, ledger: Path, delay: float, since: str) -> Kill:
 
 
 def test_sigkill_during_load_is_all_or_nothing(setting: dict[str, Any]) -> None:
-    """After each SIGKILL the store holds none or all of the load and matches a rebuild."""
+    """After each SIGKILL at a random moment the store holds none or all of the load.
+
+    Where these kills land depends on the machine's speed; the kills inside the write
+    transaction are made certain by test_sigkill_inside_the_write_transaction.
+    """
     rng = random.Random(SEED)
     reports = []
-    mid_transaction = 0
     recovered = False
     for number in range(KILLS):
         db = copy_db(setting["template"], setting["folder"] / f"kill{number}.db")
@@ -257,7 +260,6 @@ def test_sigkill_during_load_is_all_or_nothing(setting: dict[str, Any]) -> None:
         assert found in (setting["none"], setting["all"]), f"kill {number}: {kill}: partial"
         outcome = "all" if found == setting["all"] else "none"
         reports.append(kill.describe(outcome))
-        mid_transaction += outcome == "none" and kill.wal > 32
         check_sound(db)
         if outcome == "none" and not recovered:  # loading again completes the interrupted load
             process = tracker(db, "load", "--quiet", str(setting["ledger"]))
@@ -270,7 +272,67 @@ def test_sigkill_during_load_is_all_or_nothing(setting: dict[str, Any]) -> None:
         f"\n{KILLS} kills (seed {SEED}; an uninterrupted load takes {setting['seconds']:.2f}s, "
         f"{setting['writing']:.2f}s of it writing):\n  " + "\n  ".join(reports)
     )
-    assert mid_transaction >= 1, "no kill landed inside the write transaction"
+
+
+# Run in a child process: SIGKILL it when it begins its AT-th statement of a kind (a write
+# inside a transaction, or a COMMIT), as SQLite's trace callback reports them; with AT 0,
+# count them and print the counts as JSON on stderr.
+_KILL_AT = """
+import json, os, signal, sqlite3, sys
+kind, at = sys.argv[1], int(sys.argv[2])
+counts = {"write": 0, "commit": 0}
+connect = sqlite3.connect
+def traced(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+    def trace(sql):
+        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if word == "COMMIT":
+            found = "commit"
+        elif word in ("INSERT", "UPDATE", "DELETE", "REPLACE") and conn.in_transaction:
+            found = "write"
+        else:
+            return
+        counts[found] += 1
+        if found == kind and counts[found] == at:
+            os.kill(os.getpid(), signal.SIGKILL)
+    conn.set_trace_callback(trace)
+    return conn
+sqlite3.connect = traced
+from tracker.cli import main
+try:
+    main(sys.argv[3:])
+finally:
+    if at == 0:
+        print(json.dumps(counts), file=sys.stderr)
+"""
+
+
+def traced_load(db: Path, ledger: Path, kind: str, at: int) -> subprocess.CompletedProcess[str]:
+    """Load `ledger` into `db` in a child killed at its `at`-th statement of `kind`."""
+    args = ["--db", str(db), "--no-seed", "load", "--quiet", str(ledger)]
+    return subprocess.run(
+        [sys.executable, "-c", _KILL_AT, kind, str(at), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_sigkill_inside_the_write_transaction(setting: dict[str, Any]) -> None:
+    """A load killed at its first, middle or last write, or at its commit, leaves none of it."""
+    counted = traced_load(
+        copy_db(setting["template"], setting["folder"] / "count.db"), setting["ledger"], "write", 0
+    )
+    assert counted.returncode == 0, counted.stderr
+    counts = json.loads(counted.stderr.splitlines()[-1])
+    assert counts["write"] >= EVENTS and counts["commit"] >= 1, counts
+    moments = [("write", 1), ("write", counts["write"] // 2), ("write", counts["write"])]
+    for kind, at in [*moments, ("commit", counts["commit"])]:
+        db = copy_db(setting["template"], setting["folder"] / f"{kind}{at}.db")
+        killed = traced_load(db, setting["ledger"], kind, at)
+        assert killed.returncode == -signal.SIGKILL, f"{kind} {at}: {killed.stderr}"
+        assert state_of(db) == setting["none"], f"killed at {kind} {at}: not none"
+        check_sound(db)
 
 
 def test_sigkill_while_creating_the_database(setting: dict[str, Any]) -> None:

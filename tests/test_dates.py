@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -225,13 +226,11 @@ class TestTimestamp:
         with pytest.raises(DateError):
             timestamp(value)  # type: ignore[arg-type]
 
-    def test_basic_format_day_means_its_end_too(self) -> None:
-        """A bare day in ISO basic format (20250704), if accepted, also means the day's end."""
-        try:
-            normalized = timestamp("20250704")
-        except DateError:
-            return
-        assert normalized == timestamp("2025-07-04")
+    @pytest.mark.parametrize("value", ["20250704", "20250704T120000Z", "2025-W27", "2025185"])
+    def test_basic_and_week_formats_are_refused(self, value: str) -> None:
+        """A transaction time in ISO basic, week or ordinal format is refused, never misread."""
+        with pytest.raises(DateError):
+            timestamp(value)
 
     @given(st.datetimes(dt.datetime(1000, 1, 1), dt.datetime(9998, 12, 31)))
     def test_idempotent(self, moment: dt.datetime) -> None:
@@ -245,3 +244,57 @@ class TestTimestamp:
         """A bare day's timestamp sorts after every timestamp of that day, as text."""
         same_day = dt.datetime.combine(dt.date.fromisoformat(text), moment.time())
         assert timestamp(same_day) <= timestamp(text)
+
+
+REFUSALS: list[tuple[Any, Any, str]] = [
+    (parse, "2025-13", "'2025-13': month 13 does not exist"),
+    (parse, "2025-00", "'2025-00': month 00 does not exist"),
+    (parse, "2025-02-30", "'2025-02-30': day 30 does not exist in 2025-02"),
+    (parse, "2025-01-00", "'2025-01-00': day 00 does not exist in 2025-01"),
+    (parse, "0000", "'0000': year 0000 is out of range (0001 to 9999)"),
+    (parse, "July 2025", "'July 2025' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"),
+    (parse, "../..", "'../..': an interval needs at least one known end"),
+    (parse, "2025/2024", "'2025/2024': the interval ends before it starts"),
+    (
+        parse,
+        dt.datetime(2025, 1, 1),
+        "'2025-01-01T00:00:00': valid time is a date, not a timestamp",
+    ),
+    (parse, 5, "expected a date or a date string, got int"),
+    (day, "2025-07", "'2025-07': give a single day, YYYY-MM-DD"),
+    (day, "2025-07-01/2025-07-01", "'2025-07-01/2025-07-01': give a single day, YYYY-MM-DD"),
+    (
+        timestamp,
+        "2025-07-04 noon",
+        "'2025-07-04 noon' is not a date (YYYY-MM-DD) or an ISO timestamp",
+    ),
+    (timestamp, "2025-07-04T25:00:00Z", "'2025-07-04T25:00:00Z' is not a date or an ISO timestamp"),
+    (timestamp, "2025-02-30", "'2025-02-30': day 30 does not exist in 2025-02"),
+    (
+        timestamp,
+        "0001-01-01T00:00:00+01:00",
+        "'0001-01-01T00:00:00+01:00' falls outside years 0001 to 9999 in UTC",
+    ),
+    (timestamp, 5, "expected a timestamp, got int"),
+]
+
+
+@pytest.mark.parametrize(("read", "value", "message"), REFUSALS, ids=[repr(r[1]) for r in REFUSALS])
+def test_refusals_name_the_text_and_the_reason(read: Any, value: Any, message: str) -> None:
+    """Each refused date says which text was refused and exactly why."""
+    with pytest.raises(DateError) as raised:
+        read(value)
+    assert str(raised.value).startswith(message)
+
+
+def test_timestamps_do_not_depend_on_the_machine_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offset is converted to UTC, not to the zone of the machine running the tracker."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kabul")
+    time.tzset()
+    try:
+        assert timestamp("2025-07-04T12:00:00+02:00") == "2025-07-04T10:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -45,10 +45,13 @@ def _variant(tmp_path: Path, line: int, change: dict[int, str], name: str = "bad
 class TestGdeltMapping:
     """The documented CAMEO tables: event codes and actors."""
 
-    def test_codes_are_text_with_leading_zeros(self) -> None:
-        """Event codes are matched as text, so 054 and 0812 keep their leading zeros."""
-        assert "054" in gdelt.CODES and "54" not in gdelt.CODES
-        assert gdelt.CODES["0812"].type == "designation_removed"
+    @pytest.mark.parametrize("code", ["54", "0054", "+54", "054 "])
+    def test_codes_are_matched_as_text(self, store: Store, tmp_path: Path, code: str) -> None:
+        """A row's EventCode is looked up as written: 54 or 0054 is not CAMEO 054."""
+        path = _variant(tmp_path, 1, {gdelt.EVENT_CODE: code})  # RUSGOV -> TAL, 054
+        report = gdelt.import_files(store, [path], quiet=True)
+        assert report.codes["event codes"][code] == 1
+        assert "recognition_granted" not in {r.type for r in store.scan()}  # its only 054 row
 
     @pytest.mark.parametrize(
         ("code", "country", "group", "expected"),

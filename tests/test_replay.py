@@ -16,7 +16,7 @@ from tracker.replay import replay
 from tracker.store import Store
 from tracker.timeline import Record, effective
 
-from .conftest import Cli
+from .conftest import RERUN, Cli
 from .strategies import ENTITIES, dyad_event_lists, shift
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "seeds" / "scenarios"
@@ -78,7 +78,7 @@ class TestSeedReplay:
         assert removal.record.event.on == "2025-01-01/2025-07-04"
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, *RERUN])
 @given(
     batch=dyad_event_lists(max_size=14),
     start=st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)).map(dt.date.isoformat),

@@ -136,6 +136,37 @@ class TestSeedScenarios:
         assert _fingerprint(seeded) == before
         assert seeded.verify() == []
 
+    def test_sourced_additions_and_stored_retractions_write_nothing(
+        self, seeded_cli: Cli, tmp_path: Path
+    ) -> None:
+        """A scenario adding sourced events and retracting stored ones (by id, by match with
+        `on`) answers from them, yet leaves the store's count, chain and file bytes alone."""
+        with Store(seeded_cli.db) as store:
+            (granted,) = [r for r in store.scan() if r.type == "recognition_granted"]
+            before = _fingerprint(store)
+        path = _write(
+            tmp_path,
+            "sourced.toml",
+            'name = "sourced"\ncompare_on = [2026-06-01]\n'
+            '[[add]]\ntype = "recognition_granted"\nactor = "CHN"\ncounterpart = "TALIBAN"\n'
+            'on = 2026-01-01\n[[add.sources]]\ntitle = "A report"\npublisher = "A wire"\n'
+            'date = "2026"\n'
+            f'[[retract]]\nid = "{granted.id[:10]}"\n'
+            '[[retract]]\ntype = "designation_removed"\nactor = "RUS"\ncounterpart = "TALIBAN"\n'
+            'on = "2025-04-17"\n',
+        )
+        result = seeded_cli("scenario", str(path), "--json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        with Store(seeded_cli.db) as store:
+            (removed,) = [r.id for r in store.scan() if r.on == "2025-04-17"]
+        assert len(data["added"]) == 1 and data["retracted"] == [granted.id, removed]
+        changed = {(c["actor"], c["dimension"]) for c in data["dates"][0]["changes"]}
+        assert {("CHN", "recognition"), ("RUS", "recognition")} <= changed
+        with Store(seeded_cli.db) as store:
+            assert _fingerprint(store) == before
+            assert store.verify() == []
+
 
 class TestScenarioLaws:
     @given(days=st.lists(st.dates().map(lambda d: d.isoformat()), min_size=1, max_size=4))

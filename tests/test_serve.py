@@ -124,11 +124,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(served: Path) -> Iterator[str]:
-    """`tracker serve` on a free loopback port, in a subprocess; always stopped."""
+    """`tracker serve` on a free loopback port, in a subprocess; always stopped.
+
+    Its output goes to a file: a pipe nobody reads fills up with the server's log and then
+    blocks the server mid-answer.
+    """
     port = _free_port()
+    log = served.with_suffix(".log").open("w+b")
     process = subprocess.Popen(
         [sys.executable, "-m", "tracker", "--db", str(served), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -136,7 +141,8 @@ def server(served: Path) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
+                log.seek(0)
+                output = log.read().decode(errors="replace")
                 pytest.fail(f"tracker serve exited with {process.returncode}: {output}")
             try:
                 with urllib.request.urlopen(f"{base}/-/versions.json", timeout=1):
@@ -153,8 +159,7 @@ def server(served: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
+        log.close()
 
 
 class TestServe:

@@ -6,8 +6,9 @@ import itertools
 import random
 from typing import Any
 
+import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from events import (
@@ -24,6 +25,7 @@ from events import (
     VisitPaid,
     event_id,
 )
+from tracker import query
 from tracker.reducers import (
     DIMENSIONS,
     INITIAL,
@@ -38,6 +40,7 @@ from tracker.reducers import (
     matches,
     mirror_effects,
 )
+from tracker.store import Store
 from tracker.timeline import Record, at, effective, intervals, retracted_ids
 
 from .strategies import (
@@ -46,10 +49,10 @@ from .strategies import (
     LIVES,
     boundary_days,
     bounded_logs,
+    corrections,
     day_texts,
     dyad_event_lists,
     event_lists,
-    in_replay_order,
     make_record,
     retraction_of,
     to_records,
@@ -59,6 +62,11 @@ SOURCE = Source(title="Report", publisher="Reuters", date="2025-07-04")
 FORWARD = ("RUS", "TALIBAN")
 BACKWARD = ("TALIBAN", "RUS")
 NOTHING = {name: answer(INITIAL[name], INITIAL[name]) for name in DIMENSIONS}
+
+
+def _settled(answers: dict[str, Answer]) -> dict[str, tuple[Any, ...]]:
+    """The answers without the ids of the events behind them."""
+    return {name: (a.value, a.since, a.uncertain, a.possible) for name, a in answers.items()}
 
 
 def make(kind: str, on: str = "2025-07-03", actor: str = "RUS", **fields: Any) -> Event:
@@ -306,11 +314,15 @@ class TestFold:
         a, b = whole[:cut], whole[cut:]
         assert fold(a + b) == fold(b, fold(a))
 
-    @given(event_lists(max_size=8))
-    def test_fold_is_pure(self, items: list[Event]) -> None:
-        """Folding the same steps twice gives equal states and leaves INITIAL untouched."""
-        assert fold(steps(items)) == fold(steps(items))
-        assert fold([]) == INITIAL == DyadState()
+    @given(event_lists(max_size=8), event_lists(max_size=8))
+    def test_fold_is_pure(self, items: list[Event], other: list[Event]) -> None:
+        """A fold is its steps applied one by one by evolve, whatever was folded before it."""
+        expected = INITIAL
+        for step_effects, key, on in steps(items):
+            expected = evolve(expected, step_effects, key, on) if step_effects else expected
+        assert fold(steps(items)) == expected
+        fold(steps(other))
+        assert fold(steps(items)) == expected and DyadState() == INITIAL
 
     def test_values_lists_every_dimension(self) -> None:
         """The initial state has every dimension at its default value."""
@@ -362,13 +374,24 @@ class TestPointInTime:
     def test_replay_order_is_deterministic(
         self, items: list[Event], rng: random.Random, data: st.DataObject
     ) -> None:
-        """Folding a shuffled copy of the records, re-sorted by key, gives the same answers."""
-        records = in_replay_order(to_records(items))
+        """In whatever order records arrive, they replay by earliest day, latest day, then seq."""
+        records = to_records(items)
         shuffled = records[:]
         rng.shuffle(shuffled)
+        expected = sorted(records, key=lambda r: (r.earliest, r.latest, r.seq))
+        assert effective(shuffled) == effective(records) == expected
         day = data.draw(st.sampled_from(boundary_days(records)))
         for dyad in (FORWARD, BACKWARD):
-            assert at(in_replay_order(shuffled), dyad, day) == at(records, dyad, day)
+            assert at(effective(shuffled), dyad, day) == at(expected, dyad, day)
+
+    @pytest.mark.parametrize("flip", [False, True])
+    def test_of_two_events_on_one_window_the_later_logged_applies_last(self, flip: bool) -> None:
+        """Two events on the same window (written at different precisions) apply in seq order."""
+        first = make("envoy_sent", "2021-05", level="ambassador")
+        second = make("envoy_sent", "2021-05-01/2021-05-31", level="charge_d_affaires")
+        records = to_records([first, second])
+        answer = at(effective(records[::-1] if flip else records), FORWARD, "2021-06-01")
+        assert answer["envoy_sent"].value == "charge_d_affaires"
 
 
 def from_intervals(records: list[Record], dyad: tuple[str, str], day: str) -> dict[str, Answer]:
@@ -450,6 +473,30 @@ class TestRetractions:
         found = state_at([added, vague, precise], FORWARD, "2025-06-01")["designations"]
         assert (found.value, found.uncertain, found.since) == (frozenset(), False, "2025-04-17")
 
+    @given(dyad_event_lists(), st.data())
+    def test_a_correction_answers_as_if_its_target_had_been_moved(
+        self, items: list[Event], data: st.DataObject
+    ) -> None:
+        """A log with a correction answers, on every day, as the log with its target moved."""
+        records = to_records(items)
+        assume(records)
+        target, correction = data.draw(corrections(records))
+        moved = attrs.evolve(correction, corrects=None)
+        rest = [e for e in items if event_id(e) != target.id]
+        assume(event_id(moved) not in {event_id(e) for e in rest})
+        corrected = effective(to_records([*items, correction]))
+        replaced = effective(to_records([*rest, moved]))
+        days = st.sampled_from(boundary_days([*corrected, *replaced]))
+        for day in data.draw(st.lists(days, min_size=1, max_size=4)):
+            for dyad in (FORWARD, BACKWARD, ("CHN", "RUS"), ("RUS", "CHN")):
+                assert _settled(at(corrected, dyad, day)) == _settled(at(replaced, dyad, day))
+
+    def test_the_seed_correction_keeps_the_designation_before_its_day(self, seeded: Store) -> None:
+        """Before the corrected removal's day the designation still held, settled (the vague
+        removal it replaced would leave the day uncertain)."""
+        found = query.state(seeded, "RUS", "TALIBAN", "2025-03-01").dimensions["designations"]
+        assert (found.value, found.uncertain) == (frozenset({"terrorist_organizations"}), False)
+
     def test_known_at_sees_only_what_was_recorded(self) -> None:
         """effective(known_at=T) ignores records recorded after T, and their retractions."""
         [granted] = to_records([make("recognition_granted")], recorded="2025-07-04T23:59:59Z")
@@ -482,18 +529,19 @@ class TestRetractions:
         assert effects(event) == () and FIELDS["event_retracted"].keys() == {"target", "reason"}
 
 
-def test_events_behind_a_value_are_capped() -> None:
+@pytest.mark.parametrize("count", [8, 9, 20, 21])
+def test_events_behind_a_value_are_capped(count: int) -> None:
     """A value corroborated many times keeps its first event and the latest ones, eight at most."""
     from tracker.reducers import INITIAL, MAX_EVENTS, evolve
 
     state = INITIAL
     effect = (("stance", "set", "partner"),)
-    for i in range(20):
+    for i in range(count):
         state = evolve(state, effect, f"id{i:02d}", f"20{i:02d}")
     slot = state["stance"]
     assert slot.since == "2000"
-    assert len(slot.events) == MAX_EVENTS
-    assert slot.events[0] == "id00" and slot.events[-1] == "id19"
+    latest = [f"id{i:02d}" for i in range(max(1, count - MAX_EVENTS + 1), count)]
+    assert slot.events == ("id00", *latest)
 
 
 class TestOneFactPerEnvoy:

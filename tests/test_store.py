@@ -40,6 +40,7 @@ from .strategies import (
     events,
     make_record,
     retraction_of,
+    to_records,
     without_recorded,
 )
 
@@ -361,6 +362,22 @@ class TestLoadOrder:
             for event in shuffled:  # one append per event, too
                 b.append([event], ENTITIES)
             assert answers(a, DAYS) == answers(b, DAYS)
+
+    @given(dyad_event_lists(max_size=8), st.randoms(use_true_random=False))
+    def test_ties_included_a_store_answers_as_the_fold_of_its_log(
+        self, items: list[Event], rng: random.Random
+    ) -> None:
+        """Loaded in any order, tied windows included, a store answers on every day as the
+        pure fold of its events in the order it logged them."""
+        shuffled = items[:]
+        rng.shuffle(shuffled)
+        logged = effective(to_records(shuffled))
+        with temporary_store() as store:
+            for event in shuffled:  # one append per event
+                store.append([event], ENTITIES)
+            for dyad in projection.all_dyads(store.conn):
+                for day in sorted({*DAYS, *boundary_days(logged)}):
+                    assert query.state(store, *dyad, day).dimensions == at(logged, dyad, day)
 
     def test_conflicting_events_on_the_same_window(self, tmp_path: Path) -> None:
         """Events with the same window fold in log order (seq): nothing else orders them."""

@@ -148,6 +148,18 @@ CAUGHT: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
         lambda c: c.execute("UPDATE events SET body = json_set(body, '$.note', 'x') WHERE seq = 1"),
         r"seq 1: hash chain broken",
     ),
+    "recorded backdated, hash left": (  # the id and body still match: only the chain sees it
+        lambda c: c.execute("UPDATE events SET recorded = '2000-01-01T00:00:00Z' WHERE seq = 4"),
+        r"seq 4: hash chain broken",
+    ),
+    "a row's earliest moved": (  # outside the hash: only the columns re-derived from the body
+        lambda c: c.execute("UPDATE events SET earliest = '1900-01-01' WHERE seq = 4"),
+        r"seq 4: columns do not match the event's content",
+    ),
+    "a row's actor changed": (
+        lambda c: c.execute("UPDATE events SET actor = 'CHN' WHERE seq = 4"),
+        r"seq 4: columns do not match the event's content",
+    ),
     "the last row deleted, chain intact": (
         lambda c: c.execute("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)"),
         r"dyad_events: .* differs from a rebuild",

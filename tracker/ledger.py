@@ -12,13 +12,13 @@ line at most MAX_LINE bytes (the file itself is streamed).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import re
 import stat
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -151,8 +151,52 @@ def _split(items: Iterable[Located]) -> Ledger:
     return Ledger(tuple(entities), tuple(events))
 
 
+MAX_NESTING = 100  # levels of arrays and inline tables in TOML (a ledger needs two)
+# Strings and comments, whose brackets open no level.
+_HIDDEN = re.compile(
+    r'''"""(?:[^"\\]|\\.|"(?!""))*+"{3,5}|\'\'\'(?:[^']|'(?!''))*+'{3,5}'''
+    r"""|"(?:[^"\\\n]|\\.)*+"|'[^'\n]*'|#[^\n]*""",
+    re.DOTALL,
+)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def too_deep(text: str) -> int | None:
+    """The line on which TOML text first nests more than MAX_NESTING levels deep, or None.
+
+    Read without recursing: strings and comments are blanked out (up to an unterminated
+    string, where a parser stops too), then the brackets left are counted.
+    """
+    plain = _visible(_HIDDEN.sub(" ", text))
+    levels = accumulate(map(_STEP.__getitem__, _BRACKETS.findall(plain)))
+    if max(levels, default=0) <= MAX_NESTING:
+        return None
+    plain = _visible(_HIDDEN.sub(lambda m: "\n" * m.group().count("\n"), text))  # lines kept
+    depth = 0
+    for bracket in _BRACKETS.finditer(plain):
+        depth += _STEP[bracket.group()]
+        if depth > MAX_NESTING:
+            return plain.count("\n", 0, bracket.start()) + 1
+    return None  # not reached: both readings count the same brackets
+
+
+def _visible(plain: str) -> str:
+    """`plain` (text with its strings and comments blanked) up to an unterminated string."""
+    cuts = [at for at in (plain.find('"'), plain.find("'")) if at >= 0]
+    return plain[: min(cuts)] if cuts else plain
+
+
 def parse_toml(name: str, text: str) -> dict[str, Any]:
-    """Parse TOML text; a LedgerError names the line of a syntax error."""
+    """Parse TOML text; a LedgerError names the line of a syntax error.
+
+    Text nested more than MAX_NESTING levels deep is refused before the parser, which
+    recurses at each level, comes near Python's recursion limit (there even a finalizer run
+    by the garbage collector would fail, and be reported as an unraisable exception).
+    """
+    line = too_deep(text)
+    if line is not None:
+        raise LedgerError(name, line, f"invalid TOML: nested more than {MAX_NESTING} levels deep")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -246,9 +290,25 @@ def _no_duplicate_keys(name: str, number: int, line: str, obj: Any) -> None:
                 raise LedgerError(name, number, f"duplicate key {key!r} in a JSON object")
         return dict(found)
 
-    with contextlib.suppress(RecursionError):  # nested past Python's limit: say it plainly
+    if _depth(obj) <= MAX_NESTING:  # json recurses at each level: name the key only if shallow
         json.loads(line, object_pairs_hook=pairs)
     raise LedgerError(name, number, "duplicate key in a JSON object")
+
+
+def _depth(value: Any) -> int:
+    """How many levels of arrays and objects `value` nests (read without recursing)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in _children(item))
+    return deepest
+
+
+def _children(item: dict[str, Any] | list[Any]) -> Iterable[Any]:
+    return item.values() if isinstance(item, dict) else item
 
 
 def _check_text(located: Located, value: Any) -> None:
