@@ -291,15 +291,14 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _read(items: Iterator[Any], count: int) -> tuple[list[Prepared], Exception | None]:
-    """Up to `count` events from `items` (events, located ones or ones already prepared by
-    tracker.prefetch), each ready to append; and the error that stopped the reading, if one
-    did: the caller raises it once the events read before it are appended, so the first bad
-    event is the one reported.
+    """Up to `count` events from `items` (events, or located ones), each ready to append; and
+    the error that stopped the reading, if one did: the caller raises it once the events read
+    before it are appended, so the first bad event is the one reported.
     """
     block: list[Prepared] = []
     try:
         for item in islice(items, count):
-            block.append(item if isinstance(item, Prepared) else prepare(item))
+            block.append(prepare(item))
     except Exception as error:  # raised by the caller, in its turn
         return block, error
     return block, None

@@ -9,11 +9,9 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from . import prefetch
 from .entities import Entity
 from .errors import LedgerError
 from .ledger import Located, capped_lines, iter_jsonl, open_regular, read
-from .preparing import Prepared
 from .store import AppendReport, Store
 
 _STREAMED = (".jsonl", ".ndjson")
@@ -95,7 +93,7 @@ def check_paths(paths: Sequence[Path]) -> None:
 
 def ledger_items(
     paths: Sequence[Path], count: bool = False, names: Mapping[Path, str] | None = None
-) -> tuple[list[Located], Generator[Located | Prepared, None, None], int]:
+) -> tuple[list[Located], Generator[Located, None, None], int]:
     """The entity declarations of every file, their events (a stream), and with `count` how
     many lines or events there are (for a progress bar; 0 without).
 
@@ -119,11 +117,8 @@ def ledger_items(
             small.extend(ledger.events)
             total += len(ledger.events)
 
-    def events() -> Generator[Located | Prepared, None, None]:
+    def events() -> Generator[Located, None, None]:
         yield from small
-        if prefetch.worthwhile(streamed):
-            yield from prefetch.prepared([(path, named.get(path)) for path in streamed])
-            return
         for path in streamed:
             items = iter_jsonl(path, name=named.get(path))
             yield from (e for e in items if not isinstance(e.item, Entity))

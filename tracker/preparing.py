@@ -1,5 +1,5 @@
 """An event made ready to append: validated, its stored body and id computed, its record's
-columns read off. Pure work on one event, so it can run in another process (tracker.prefetch).
+columns read off: work on one event alone, in one pass, before the store is consulted.
 """
 
 from __future__ import annotations

@@ -37,12 +37,10 @@ KEYS = (
 # -- child-process phases -------------------------------------------------------------------
 
 
-def _rss_mb(who: str = "self") -> float:
-    """Peak resident memory of this process (or the largest of its ended children)."""
+def _rss_mb() -> float:
     import resource
 
-    whom = resource.RUSAGE_SELF if who == "self" else resource.RUSAGE_CHILDREN
-    peak = resource.getrusage(whom).ru_maxrss
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
@@ -85,7 +83,6 @@ def _phase(name: str, args: Sequence[str]) -> dict[str, Any]:
         "events_per_s": count / seconds if seconds else None,
         "start_rss_mb": round(start_rss, 1),
         "peak_rss_mb": round(_rss_mb(), 1),
-        "worker_peak_rss_mb": round(_rss_mb("children"), 1),  # tracker.prefetch's, if it ran
     }
 
 

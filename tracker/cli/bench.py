@@ -329,12 +329,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             (
                 f"{phase} peak RSS",
                 f"{_num(_get(result, phase, 'peak_rss_mb'), 'MB')} "
-                f"(idle {_num(_get(result, phase, 'start_rss_mb'), 'MB')})"
-                + (
-                    f"\nreading worker: {_num(worker, 'MB')}"
-                    if (worker := _get(result, phase, "worker_peak_rss_mb"))
-                    else ""
-                ),
+                f"(idle {_num(_get(result, phase, 'start_rss_mb'), 'MB')})",
                 f"{base_name}: {_num(_get(result, base_key, 'peak_rss_mb'), 'MB')}\n"
                 f"eventsourcing {peer}: {_num(_get(result, 'peer', peer, 'peak_rss_mb'), 'MB')}",
                 "-",
