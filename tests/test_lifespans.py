@@ -3,24 +3,34 @@ the bounded folds in timeline.py, through the store, the queries, replays, plots
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import EntityBegan, EntityEnded, EnvoySent, Event, EventFormatError, Source, from_dict
 from tests.conftest import Cli, fixed_clock
-from tracker import lifespans, projection, query
+from tracker import dates, lifespans, projection, query
 from tracker.errors import TrackerError
 from tracker.plot import count_series
+from tracker.reducers import Answer
 from tracker.replay import replay
 from tracker.scenario import Scenario
 from tracker.store import Store
-from tracker.timeline import at, effective
+from tracker.timeline import Record, at, effective, standing_lifespans
 
-from .strategies import ENTITIES, boundary_days, bounded_logs, make_record
+from .strategies import (
+    ENTITIES,
+    boundary_days,
+    bounded_logs,
+    lifespan_event_lists,
+    make_record,
+    to_records,
+)
 from .test_store import snapshot, temporary_store
 
 SOURCE = Source(title="Report", publisher="Desk", date="2026")
@@ -77,6 +87,81 @@ class TestExistence:
             ("1991-08-31", lifespans.YES),
             ("1991-12-26", lifespans.NO),
         ]
+
+
+class TestExactAnswers:
+    """The lifespan folds' answers in full: value, since, uncertainty, possible values, events."""
+
+    def test_inside_an_end_window_both_are_possible_and_the_end_is_named(self) -> None:
+        """Inside an end's window an entity still exists, uncertainly; the end is behind it."""
+        end = make_record(1, ended("SCG", "2006-06-03/2006-06-05"))
+        found = lifespans.existence_at([end], "2006-06-04")
+        assert found == Answer(
+            lifespans.EXISTS, None, True, (lifespans.EXISTS, lifespans.ABSENT), (end.id,)
+        )
+        after = lifespans.existence_at([end], "2006-06-05")
+        assert after == Answer(
+            lifespans.ABSENT, "2006-06-03/2006-06-05", False, (lifespans.ABSENT,), (end.id,)
+        )
+
+    def test_a_masked_answer_keeps_its_value_and_since_and_adds_the_initial_value(self) -> None:
+        """Where the dyad may not exist, an answer keeps its value and since, turns uncertain,
+        gains the initial value among the possible ones (once) and the lifespan events behind
+        the doubt (each once, after its own)."""
+        known = Answer("recognized", "2020-01-01", False, ("recognized",), ("e1",))
+        assert lifespans.masked(known, "none", ("L1", "e1")) == Answer(
+            "recognized", "2020-01-01", True, ("recognized", "none"), ("e1", "L1")
+        )
+        doubt = Answer("recognized", "2020-01-01", True, ("recognized", "none"), ("e1",))
+        assert lifespans.masked(doubt, "none", ("L1",)) == Answer(
+            "recognized", "2020-01-01", True, ("recognized", "none"), ("e1", "L1")
+        )
+        initial = Answer("none", None, False, ("none",), ())
+        assert lifespans.masked(initial, "none", ("L1",)) is initial
+
+    def test_an_event_before_every_segment_counts_in_none(self) -> None:
+        """An event whose latest day comes before the first segment moves nothing."""
+        starts = ["1993-01-01", "2000-01-01"]
+        assert lifespans.counts_in(starts, "1992-12-31") is None
+        assert lifespans.counts_in(starts, "1993-01-01") == 0
+        assert lifespans.counts_in(starts, "2005-01-01") == 1
+
+    @given(lifespan_event_lists(max_size=5), lifespan_event_lists(max_size=5))
+    def test_spans_and_periods_tile_time_and_agree_with_the_fold(
+        self, first: list[Event], second: list[Event]
+    ) -> None:
+        """An entity's spans (and a dyad's periods) start at the open start, follow one
+        another without gaps or overlaps, never repeat the answer before them, and hold on
+        every day the answer the day-by-day fold gives."""
+        one = _own(first, "RUS")
+        two = _own(second, "TALIBAN")
+        spans = lifespans.entity_spans(one)
+        periods = lifespans.dyad_periods(one, two)
+        for tiles in (
+            [(s.valid_from, s.valid_to) for s in spans],
+            [(p.valid_from, p.valid_to) for p in periods],
+        ):
+            assert tiles[0][0] == dates.OPEN_START and tiles[-1][1] is None
+            for before, after in itertools.pairwise(tiles):
+                assert before[1] == after[0]
+        assert all(a.answer != b.answer for a, b in itertools.pairwise(spans))
+        assert all(
+            (a.exists, a.events) != (b.exists, b.events) for a, b in itertools.pairwise(periods)
+        )
+        for day in boundary_days([*one, *two]):
+            (span,) = [
+                s for s in spans if s.valid_from <= day and (s.valid_to is None or day < s.valid_to)
+            ]
+            assert span.answer == lifespans.existence_at(one, day), day
+            period = lifespans.period_at(periods, day)
+            both = (lifespans.existence_at(one, day), lifespans.existence_at(two, day))
+            assert (period.exists, period.events) == lifespans.combine(both), day
+
+
+def _own(items: list[Event], entity: str) -> list[Record]:
+    """`items` as one entity's standing lifespan records, in replay order."""
+    mine = [attrs.evolve(e, actor=entity, counterpart=entity) for e in items]
+    return standing_lifespans(to_records(mine))
 
 
 @pytest.fixture
