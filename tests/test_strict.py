@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tracker.errors import TrackerError
+from tracker.store import Store
+
 from .conftest import Cli
 
 EVENT = {
@@ -83,6 +86,20 @@ class TestEntities:
             '{"entity": {"id": "RUS", "name": "Not Russia", "kind": "group"}}\n',
         )
         refused(seeded_cli, rus, 1, "entity RUS is already 'Russian Federation' (state)")
+
+    def test_the_refusal_describes_both_declarations_in_full(self) -> None:
+        """The refusal names the stored entity and the new declaration: name, kind and aliases
+        (comma-separated, and only when there are some)."""
+        from tracker.entities import Entity
+
+        with Store(":memory:") as store:
+            store.append([], [Entity("XG", "Ex group", "group", ("Ex", "XG-1"))])
+            with pytest.raises(TrackerError) as refused_error:
+                store.append([], [Entity("XG", "Other", "government")])
+        assert str(refused_error.value) == (
+            "entity XG is already 'Ex group' (group, aliases Ex, XG-1); this declares it "
+            "'Other' (government): to change it, declare it with revise = true"
+        )
 
     def test_a_revision_is_kept_beside_the_old_one(self, seeded_cli: Cli, tmp_path: Path) -> None:
         """With revise = true the change is made and both declarations stay in the log; the
