@@ -233,6 +233,19 @@ class TestBoundedAnswers:
         who = query.who(store, "SCG", {"envoy_sent": "ambassador"}, "2006-06-04")
         assert (who.actors, who.uncertain) == ([], ["USA"])
 
+    def test_a_machine_coded_end_counts_unless_curated_only(self, store: Store) -> None:
+        """A machine-coded end bounds the dyad's answers like any other, unless the question
+        leaves machine-coded events out: then the entity still exists."""
+        store.append([sent("USA", "DDR", "1975"), ended("DDR", "1990-10-03", evidence="machine")])
+        plain = query.state(store, "USA", "DDR", "1995-01-01")
+        assert plain.exists == lifespans.NO
+        assert plain.dimensions["envoy_sent"].value == "none"
+        known = query.state(store, "USA", "DDR", "1995-01-01", known_at="2030-01-01")
+        assert known.exists == lifespans.NO  # the same through the known-at fold
+        curated = query.state(store, "USA", "DDR", "1995-01-01", curated_only=True)
+        assert curated.exists == lifespans.YES
+        assert curated.dimensions["envoy_sent"].value == "ambassador"
+
     def test_lifespans_are_bitemporal(self, store: Store) -> None:
         """Asked as known before the end was recorded, the dyad still exists."""
         store.append(

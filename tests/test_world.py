@@ -57,4 +57,5 @@ def test_the_seeded_world_answers_as_the_report_says(seeded: Store) -> None:
     assert answers["recognition"].value == "recognized"
     assert len(answers) == len(list(answers)) == len(answers.keys())
     assert dict(answers) == projection.dyad_at(seeded.conn, ("RUS", "TALIBAN"), "2025-07-04")
+    assert repr(answers) == repr(dict(answers))  # printed as the answers it holds
     assert {d: dict(a) for d, a in world.items()} == by_point_queries(seeded, "2025-07-04")
