@@ -134,3 +134,16 @@ def test_collector_thresholds_are_restored(store: Store) -> None:
     with pytest.raises(TrackerError):
         store.append([granted("NARNIA", "2021")])
     assert gc.get_threshold() == before
+
+
+def test_a_repeated_load_of_more_than_a_thousand_events_skips_each(store: Store) -> None:
+    """Loading again what is stored adds nothing, however many events a block holds: every
+    id is looked up (500 at a time), the ones past the first thousand too."""
+    log = [
+        granted(actor, f"{1800 + year}") for actor in ("RUS", "CHN", "PAK") for year in range(400)
+    ]
+    first = store.append(log)
+    again = store.append(log)
+    assert (first.added, first.skipped) == (1200, 0)
+    assert (again.added, again.skipped) == (0, 1200)
+    assert store.count() == 1200

@@ -59,3 +59,26 @@ def test_the_seeded_world_answers_as_the_report_says(seeded: Store) -> None:
     assert dict(answers) == projection.dyad_at(seeded.conn, ("RUS", "TALIBAN"), "2025-07-04")
     assert repr(answers) == repr(dict(answers))  # printed as the answers it holds
     assert {d: dict(a) for d, a in world.items()} == by_point_queries(seeded, "2025-07-04")
+
+
+def test_machine_coded_marks_are_read_back_settled_or_uncertain() -> None:
+    """An answer resting only on machine-coded events is marked so when read back from the
+    projection, settled or uncertain; one resting on a curated event is not."""
+    from events import RecognitionGranted, Source
+
+    source = (Source(title="t", publisher="p", date="2020"),)
+    coded = RecognitionGranted(
+        actor="RUS", counterpart="CHN", on="2020-01-01", sources=source, evidence="machine"
+    )
+    window = RecognitionGranted(
+        actor="CHN", counterpart="RUS", on="2020-01/2020-12", sources=source, evidence="machine"
+    )
+    curated = RecognitionGranted(actor="PAK", counterpart="CHN", on="2020-01-01", sources=source)
+    with temporary_store() as store:
+        store.append([coded, window, curated], ENTITIES)
+        settled = projection.dyad_at(store.conn, ("RUS", "CHN"), "2021-01-01")["recognition"]
+        doubt = projection.dyad_at(store.conn, ("CHN", "RUS"), "2020-06-01")["recognition"]
+        plain = projection.dyad_at(store.conn, ("PAK", "CHN"), "2021-01-01")["recognition"]
+    assert not settled.uncertain and settled.machine_coded
+    assert doubt.uncertain and doubt.machine_coded
+    assert not plain.machine_coded
