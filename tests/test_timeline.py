@@ -8,6 +8,7 @@ import itertools
 
 import attrs
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from tracker.timeline import (
     effective,
     intervals,
     plain_order,
+    standing_lifespans,
 )
 
 from .strategies import LIVES, boundary_days, bounded_logs, make_record
@@ -142,6 +144,47 @@ class TestBoundedIntervals:
         assert at(plain, DYAD, "2021-06-15", lives)["recognition"] == doubted
         assert at(plain, DYAD, "2021-03-01", lives)["envoy_sent"] == NONE
 
+    def test_a_dyad_that_never_surely_exists_is_masked_throughout(self) -> None:
+        """RUS ended by 2020-12-31 (../2020-12-31): the dyad's existence is uncertain up to
+        that day and it does not exist after, so no day is certain and every value held is
+        masked, then returns to the initial one."""
+        items = [
+            _noted(ended("RUS", "../2020-12-31"), "end"),
+            _noted(sent("RUS", "TALIBAN", "2020-01-01", "minister"), "first"),
+        ]
+        plain, lives = _split(items)
+        first, end = _ids(plain)["first"].id, _ids(lives)["end"].id
+        held = Answer("minister", "2020-01-01", True, ("minister", "none"), (first, end))
+        assert intervals(plain, DYAD, lives) == [
+            Interval("envoy_sent", "2020-01-01", "2020-12-31", held),
+            Interval("envoy_sent", "2020-12-31", None, NONE),
+        ]
+
+    def test_lifespans_that_never_end_the_dyad_bound_nothing(self) -> None:
+        """RUS ends and begins again on one day (the beginning logged after): it never stops
+        existing, and the rows are those of the unbounded fold."""
+        items = [
+            ended("RUS", "2020-06-01"),
+            began("RUS", "2020-06-01"),
+            _noted(sent("RUS", "TALIBAN", "2020-01-01/2020-12-31", "minister"), "first"),
+        ]
+        plain, lives = _split(items)
+        first = _ids(plain)["first"].id
+        assert intervals(plain, DYAD, lives) == [
+            Interval(
+                "envoy_sent",
+                "2020-01-01",
+                "2020-12-31",
+                Answer("none", None, True, ("none", "minister"), (first,)),
+            ),
+            Interval(
+                "envoy_sent",
+                "2020-12-31",
+                None,
+                Answer("minister", "2020-01-01/2020-12-31", False, ("minister",), (first,)),
+            ),
+        ]
+
     @settings(max_examples=max(10, settings().max_examples // 3), deadline=None)
     @given(bounded_logs(), st.data())
     def test_rows_tile_each_dimension_and_answer_as_at(
@@ -223,6 +266,76 @@ class TestChanges:
             Change(r["early"], DYAD, "envoy_sent", "none", "ambassador", "2021-06-01"),
             Change(r["later"], DYAD, "envoy_sent", "ambassador", "minister", "2021-06-01"),
         ]
+
+
+EARLY, MID, LATE = "2025-01-01T00:00:00Z", "2025-06-01T00:00:00Z", "2026-01-01T00:00:00Z"
+
+
+def standing_log() -> dict[str, Record]:
+    """RUS's lifespan events recorded at three moments: a machine-coded beginning, an end,
+    a correction of the end (fix1) and a correction of that correction (fix2), with an envoy
+    among them (not a lifespan event)."""
+    born = attrs.evolve(began("RUS", "2019-01-01"), evidence="machine")
+    found = {
+        "born": make_record(1, born, EARLY),
+        "envoy": make_record(2, sent("RUS", "TALIBAN", "2020-01-01"), EARLY),
+        "end": make_record(3, ended("RUS", "2021-01-01"), MID),
+    }
+    fix1 = ended("RUS", "2022-01-01", corrects=found["end"].id)
+    found["fix1"] = make_record(4, fix1, MID)
+    fix2 = ended("RUS", "2022-02-01", corrects=found["fix1"].id)
+    found["fix2"] = make_record(5, fix2, LATE)
+    return found
+
+
+ALL = "born envoy end fix1 fix2"
+
+
+class TestStanding:
+    """`standing_lifespans` and `effective`: what stands as known at a moment, by the
+    documented rule, whichever way (quick or not) the code takes."""
+
+    @pytest.mark.parametrize(
+        ("given", "known_at", "also", "curated_only", "expected"),
+        [
+            (ALL, None, "", False, "born end fix2"),  # fix2 withdraws fix1: end stands
+            ("born envoy", None, "", False, "born"),
+            ("end born", None, "", False, "born end"),
+            ("fix2 end born", None, "", False, "born end fix2"),
+            ("fix1 fix2", None, "", False, "fix2"),
+            ("born end", EARLY, "", False, "born"),
+            (ALL, EARLY, "", False, "born"),
+            (ALL, MID, "", False, "born fix1"),  # recorded at MID itself: known at MID
+            (ALL, LATE, "", False, "born end fix2"),
+            ("born end", None, "end", False, "born"),
+            (ALL, None, "fix2", False, "born fix1"),  # fix1 stands again, and withdraws end
+            ("born end", None, "", True, "end"),
+            (ALL, None, "", True, "end fix2"),
+        ],
+    )
+    def test_lifespans_stand_by_the_rule(
+        self, given: str, known_at: str | None, also: str, curated_only: bool, expected: str
+    ) -> None:
+        """The lifespan events recorded by `known_at` (inclusive), machine-coded ones left out
+        with `curated_only` (and only then), less those withdrawn by a withdrawal that itself
+        stands or by `also`, in replay order; `effective` keeps the same records and the
+        other events beside them."""
+        log = standing_log()
+        records = [log[name] for name in given.split()]
+        options = {
+            "known_at": known_at,
+            "also": tuple(log[name].id for name in also.split()),
+            "curated_only": curated_only,
+        }
+        wanted = [log[name] for name in expected.split()]
+        others = [log["envoy"]] if "envoy" in given.split() else []
+        assert standing_lifespans(records, **options) == wanted  # type: ignore[arg-type]
+        found = effective(records, **options)  # type: ignore[arg-type]
+        assert [r for r in found if r.type in LIFESPAN_TYPES] == wanted
+        assert [r for r in found if r.type not in LIFESPAN_TYPES] == others
+        if (known_at, also, curated_only) == (None, "", False):  # the defaults
+            assert standing_lifespans(records) == wanted
+            assert effective(records) == found
 
 
 class TestRecord:
