@@ -44,6 +44,7 @@ from .strategies import (
 from .test_state import make
 
 DYADS: tuple[Dyad, ...] = (("RUS", "TALIBAN"), ("TALIBAN", "RUS"), ("RUS", "CHN"))
+FORWARD: Dyad = DYADS[0]
 
 
 # Types that move few dimensions, back and forth and in both directions, so that records
@@ -69,6 +70,30 @@ def crowded(
         actors=("RUS", "TALIBAN", "CHN"),
         min_year=2020,
         max_year=2022,
+        max_size=max_size,
+        recorded=st.none(),
+    )
+
+
+# Types that move one set dimension (members added, added again, removed when absent: steps
+# that change nothing) and one of two values (set, and often corroborated).
+TWO_DIMENSION_TYPES: tuple[str, ...] = (
+    "designation_added",
+    "designation_removed",
+    "recognition_granted",
+    "recognition_withdrawn",
+)
+
+
+def one_year(max_size: int) -> st.SearchStrategy[list[Event]]:
+    """Many events on one pair, dated within 2021: each dimension is touched many times by
+    windows that overlap, so that touches settle behind several already settled, in turn."""
+    return event_lists(
+        TWO_DIMENSION_TYPES,
+        actors=("RUS", "TALIBAN"),
+        min_year=2021,
+        max_year=2021,
+        min_size=3,
         max_size=max_size,
         recorded=st.none(),
     )
@@ -180,6 +205,87 @@ class TestIntervals:
         """Row for row, in order, for windows that settle behind ones already settled."""
         records = effective(to_records(items))
         assert intervals(records, dyad) == plain_intervals(records, dyad)
+
+    @given(one_year(16), st.sampled_from(DYADS[:2]))
+    def test_touches_settling_behind_others_in_turn(self, items: list[Event], dyad: Dyad) -> None:
+        """Where a dimension's touches settle behind ones already settled, again and again,
+        the mended settled states give the plain intervals, and `at` the plain answers."""
+        records = effective(to_records(items))
+        assert intervals(records, dyad) == plain_intervals(records, dyad)
+        for day in boundary_days(records):
+            assert at(records, dyad, day) == plain_at(records, dyad, day), day
+
+    def test_a_window_settling_behind_a_later_record(self) -> None:
+        """A member added within a window (y, 2021-03/2021-06) settles after one added later
+        (z, 2021-04-01): the settled set gains z first, then y, and the events behind the
+        value follow replay order once all is settled; so do those behind a value the three
+        corroborate (recognized)."""
+        items = [
+            make("designation_added", "2021-01-01", designation="x"),
+            make("designation_added", "2021-03/2021-06", designation="y"),
+            make("designation_added", "2021-04-01", designation="z"),
+            make("recognition_granted", "2021-01-01"),
+            make("recognition_granted", "2021-03/2021-06"),
+            make("recognition_granted", "2021-04-01"),
+        ]
+        records = effective([make_record(seq, e) for seq, e in enumerate(items, 1)])
+        x, g1, y, g2, z, g3 = (r.id for r in records)
+        one, two, three = frozenset("x"), frozenset("xz"), frozenset("xyz")
+
+        def yes(*events: str) -> Answer:
+            return Answer("recognized", "2021-01-01", False, ("recognized",), events)
+
+        assert intervals(records, FORWARD) == [
+            Interval(
+                "designations",
+                "2021-01-01",
+                "2021-03-01",
+                Answer(one, "2021-01-01", False, (one,), (x,)),
+            ),
+            Interval(
+                "designations",
+                "2021-03-01",
+                "2021-04-01",
+                Answer(one, "2021-01-01", True, (one, frozenset("xy")), (x, y)),
+            ),
+            Interval(
+                "designations",
+                "2021-04-01",
+                "2021-06-30",
+                Answer(two, "2021-04-01", True, (two, three), (x, z, y)),
+            ),
+            Interval(
+                "designations",
+                "2021-06-30",
+                None,
+                Answer(three, "2021-04-01", False, (three,), (x, y, z)),
+            ),
+            Interval("recognition", "2021-01-01", "2021-04-01", yes(g1)),
+            Interval("recognition", "2021-04-01", "2021-06-30", yes(g1, g3)),
+            Interval("recognition", "2021-06-30", None, yes(g1, g2, g3)),
+        ]
+
+    def test_a_step_that_changes_nothing_ends_nothing(self) -> None:
+        """Removing a member that is not there changes no state: the rows run on past it."""
+        items = [
+            make("designation_added", "2021-01-01", designation="x"),
+            make("designation_removed", "2021-02-01", designation="w"),
+            make("designation_added", "2021-03-01", designation="z"),
+        ]
+        records = effective([make_record(seq, e) for seq, e in enumerate(items, 1)])
+        x, _, z = (r.id for r in records)
+        one, two = frozenset("x"), frozenset("xz")
+        assert intervals(records, FORWARD) == [
+            Interval(
+                "designations",
+                "2021-01-01",
+                "2021-03-01",
+                Answer(one, "2021-01-01", False, (one,), (x,)),
+            ),
+            Interval(
+                "designations", "2021-03-01", None, Answer(two, "2021-03-01", False, (two,), (x, z))
+            ),
+        ]
 
     @settings(max_examples=max(settings().max_examples // 8, 5))  # long: dev 5, ci 25
     @given(event_lists(min_size=40, max_size=80, min_year=2020, max_year=2021), st.data())
