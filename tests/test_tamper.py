@@ -288,6 +288,17 @@ CAUGHT: dict[str, tuple[Callable[[sqlite3.Connection], None], tuple[str, ...]]] 
         lambda c: c.execute("DROP INDEX idx_events_id"),
         ("index idx_events_id is missing",),
     ),
+    "the unique index on ids made not unique": (
+        _index_as("idx_events_id", "CREATE INDEX idx_events_id ON events (id)"),
+        ("index idx_events_id differs from the tracker's",),
+    ),
+    "the replay index made partial": (
+        _index_as(
+            "events_replay",
+            "CREATE INDEX events_replay ON events (earliest, latest, seq) WHERE seq > 10",
+        ),
+        ("index events_replay differs from the tracker's",),
+    ),
     "a column added to entities": (
         lambda c: c.execute("ALTER TABLE entities ADD COLUMN note TEXT"),
         ("table entities differs from the tracker's",),
