@@ -319,6 +319,18 @@ CAUGHT: dict[str, tuple[Callable[[sqlite3.Connection], None], tuple[str, ...]]] 
         lambda c: c.execute("UPDATE entity_log SET kind = 'group' WHERE id = 'TALIBAN'"),
         ("entity_log: seq 1: hash chain broken: the declaration was changed",),
     ),
+    "an entity declaration deleted from the middle": (
+        lambda c: c.execute("DELETE FROM entity_log WHERE seq = 2"),
+        ("entity_log: seq 2 is missing",),
+    ),
+    "a declared name a BLOB": (
+        lambda c: c.execute("UPDATE entity_log SET name = CAST(name AS BLOB) WHERE seq = 1"),
+        ("entity_log: seq 1: a column is not text",),
+    ),
+    "an entity added behind the log": (
+        lambda c: c.execute("INSERT INTO entities VALUES ('EXTRA', 'Extra', 'group', '[]')"),
+        ("entities: EXTRA is not as the entity log last declares it",),
+    ),
     "aliases not a list, rehashed": (
         _declared("aliases", "5"),
         ("entity_log: seq 1: aliases are not a list of text",),
