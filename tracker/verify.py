@@ -140,14 +140,20 @@ def _objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str | None]:
 
 
 def _shape(conn: sqlite3.Connection, kind: str, name: str, sql: str | None) -> Any:
-    """What must match in an object: a table's columns and indexes, an index's columns, a
-    trigger's text."""
+    """What must match in an object: a table's columns and indexes, an index's table, columns
+    and whether it is unique or partial, a trigger's text."""
     if kind == "table":
         columns = conn.execute(f'PRAGMA main.table_xinfo("{name}")').fetchall()
         rowid = "without rowid" not in (sql or "").lower()
         return columns, rowid
     if kind == "index":
-        return conn.execute(f'PRAGMA main.index_xinfo("{name}")').fetchall()
+        columns = conn.execute(f'PRAGMA main.index_xinfo("{name}")').fetchall()
+        made = conn.execute(  # what index_xinfo leaves out: a non-unique id index lets in copies
+            'SELECT m.tbl_name, i."unique", i.partial FROM main.sqlite_master m, '
+            "pragma_index_list(m.tbl_name, 'main') i WHERE m.name = ? AND i.name = m.name",
+            (name,),
+        ).fetchall()
+        return columns, made
     return sql
 
 
