@@ -147,3 +147,21 @@ def test_a_repeated_load_of_more_than_a_thousand_events_skips_each(store: Store)
     assert (first.added, first.skipped) == (1200, 0)
     assert (again.added, again.skipped) == (0, 1200)
     assert store.count() == 1200
+
+
+def test_a_retraction_from_another_dyad_is_refused_naming_the_targets(store: Store) -> None:
+    """A retraction must come from its target's own dyad; the refusal names that dyad."""
+    from events import EventRetracted
+
+    target = granted("RUS", "2020")
+    store.append([target])
+    (stored,) = list(store.scan())
+    wrong = EventRetracted(
+        actor="CHN", counterpart="AFG", on="2021", target=stored.id, reason="x", sources=(SOURCE,)
+    )
+    with pytest.raises(TrackerError) as refused:
+        store.append([wrong])
+    assert str(refused.value) == (
+        "event_retracted: actor and counterpart must be the target's (RUS -> AFG)"
+    )
+    assert store.count() == 1
