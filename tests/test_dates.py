@@ -298,3 +298,10 @@ def test_timestamps_do_not_depend_on_the_machine_time_zone(monkeypatch: pytest.M
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_only_an_upper_case_z_means_utc() -> None:
+    """ISO 8601 writes UTC as `Z`; a lower-case `z` is no offset and is refused."""
+    assert timestamp("2025-01-01T00:00:00Z") == timestamp("2025-01-01T00:00:00+00:00")
+    with pytest.raises(DateError, match="is not a date or an ISO timestamp"):
+        timestamp("2025-01-01T00:00:00z")
