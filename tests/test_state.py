@@ -33,12 +33,16 @@ from tracker.reducers import (
     Answer,
     DyadState,
     answer,
+    diff,
     dyads,
     effects,
+    encode,
     evolve,
     fold,
     matches,
     mirror_effects,
+    movers,
+    rules,
 )
 from tracker.store import Store
 from tracker.timeline import Record, at, effective, intervals, retracted_ids
@@ -569,3 +573,37 @@ class TestOneFactPerEnvoy:
         assert [(i.valid_from, i.valid_to, i.answer) for i in one] == [
             (i.valid_from, i.valid_to, i.answer) for i in two
         ]
+
+
+class TestSmallHelpers:
+    """The reducers' helpers, each against answers written by hand."""
+
+    def test_movers_are_the_types_whose_rules_touch_a_dimension(self) -> None:
+        """The movers of envoy_received: the envoy events, on the dyad or its mirror; of
+        nothing: none."""
+        assert movers(["envoy_received"]) == {
+            "credentials_accepted", "envoy_expelled", "envoy_sent", "envoy_recalled",
+        }  # fmt: skip
+        assert movers(["recognition", "military"]) == {
+            "recognition_granted", "recognition_withdrawn", "intervention_started",
+            "intervention_ended",
+        }  # fmt: skip
+        assert movers([]) == frozenset()
+
+    def test_diff_names_each_dimension_whose_value_changed(self) -> None:
+        """diff lists (dimension, old, new) for the values that differ, in dimension order."""
+        after = fold([(rules("recognition_granted", None), "e1", "2020")])
+        after = fold([(rules("envoy_sent", "ambassador"), "e2", "2021")], after)
+        assert list(diff(INITIAL, after)) == [
+            ("recognition", "none", "recognized"),
+            ("envoy_sent", "none", "ambassador"),
+        ]
+        assert list(diff(after, after)) == []
+
+    def test_matches_and_encode(self) -> None:
+        """A single value matches only itself; a set matches its members. encode makes sets
+        sorted lists and leaves texts alone."""
+        assert matches("recognized", "recognized") and not matches("recognized", "withdrawn")
+        assert matches(frozenset({"a", "b"}), "a") and not matches(frozenset({"a"}), "b")
+        assert encode("recognized") == "recognized"
+        assert encode(frozenset({"b", "a"})) == ["a", "b"]
