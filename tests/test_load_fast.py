@@ -165,3 +165,14 @@ def test_a_retraction_from_another_dyad_is_refused_naming_the_targets(store: Sto
         "event_retracted: actor and counterpart must be the target's (RUS -> AFG)"
     )
     assert store.count() == 1
+
+
+def test_progress_is_told_of_every_thousand_events_read(store: Store) -> None:
+    """A load tells its progress callback of each full thousand events it has read (skipped
+    ones too), so a bar of the ledger's length ends where the load does."""
+    log = [granted(a, f"{1700 + y}") for a in ("RUS", "CHN", "PAK") for y in range(400)]
+    ticks: list[int] = []
+    store.append(log[:900], progress=ticks.append)
+    assert ticks == []
+    store.append(log, progress=ticks.append)  # 900 already stored, 300 new
+    assert ticks == [1000]
