@@ -174,5 +174,7 @@ def test_progress_is_told_of_every_thousand_events_read(store: Store) -> None:
     ticks: list[int] = []
     store.append(log[:900], progress=ticks.append)
     assert ticks == []
-    store.append(log, progress=ticks.append)  # 900 already stored, 300 new
+    store.append(log[:1000], progress=ticks.append)  # 900 already stored, 100 new
     assert ticks == [1000]
+    store.append(log, progress=ticks.append)  # 1,000 already stored, 200 new
+    assert ticks == [1000, 1000]

@@ -42,6 +42,7 @@ from tracker.reducers import (
     matches,
     mirror_effects,
     movers,
+    raw_answer,
     rules,
 )
 from tracker.store import Store
@@ -607,3 +608,12 @@ class TestSmallHelpers:
         assert matches(frozenset({"a", "b"}), "a") and not matches(frozenset({"a"}), "b")
         assert encode("recognized") == "recognized"
         assert encode(frozenset({"b", "a"})) == ["a", "b"]
+
+    def test_an_uncertain_answer_keeps_the_settled_since(self) -> None:
+        """Where later knowledge could change a value, the answer still says since when the
+        settled value holds, and names the events behind both."""
+        lower = ("recognized", "2019", ("e0",), ())
+        upper = ("withdrawn", "2020-01/2020-12", ("e1",), ())
+        assert raw_answer(lower, upper) == Answer(
+            "recognized", "2019", True, ("recognized", "withdrawn"), ("e0", "e1")
+        )
