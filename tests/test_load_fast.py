@@ -12,6 +12,7 @@ from hypothesis import given, settings
 
 from events import Event, RecognitionGranted, Source
 from tracker import appending as store_module
+from tracker import projection
 from tracker.errors import LedgerError, TrackerError
 from tracker.loading import load
 from tracker.store import Store
@@ -178,3 +179,30 @@ def test_progress_is_told_of_every_thousand_events_read(store: Store) -> None:
     assert ticks == [1000]
     store.append(log, progress=ticks.append)  # 1,000 already stored, 200 new
     assert ticks == [1000, 1000]
+
+
+def test_a_correction_moving_an_event_in_the_same_load_refolds_both_dyads(store: Store) -> None:
+    """An event and its correction to another dyad, loaded together: the old dyad loses the
+    fact, the new one gains it (the correction reaches its target while both are pending)."""
+    first = granted("RUS", "2020")
+    (pending,) = [make_record(1, first)]
+    moved = RecognitionGranted(
+        actor="CHN", counterpart="AFG", on="2020", sources=(SOURCE,), corrects=pending.id
+    )
+    store.append([first, moved])
+    dimensions = {
+        d: projection.dyad_state(store.conn, d, "2021-01-01")
+        for d in (("RUS", "AFG"), ("CHN", "AFG"))
+    }
+    assert dimensions[("RUS", "AFG")]["recognition"].value == "none"
+    assert dimensions[("CHN", "AFG")]["recognition"].value == "recognized"
+    assert store.verify() == []
+
+
+def test_the_reported_ids_stop_at_the_cap(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report lists at most MAX_REPORTED_IDS new ids, the first ones, and counts them all."""
+    monkeypatch.setattr(store_module, "MAX_REPORTED_IDS", 3)
+    log = [granted("RUS", f"{2000 + i}") for i in range(5)]
+    report = store.append(log)
+    assert report.added == 5
+    assert list(report.ids) == [make_record(1, e).id for e in log[:3]]
