@@ -110,8 +110,8 @@ def test_a_version_not_this_trackers(store: Store, key: str, wanted: str) -> Non
 UNREADABLE = {
     "entity_log": (  # its triggers go with it
         "table entity_log is missing",
-        "trigger entity_log_no_update is missing (events can be edited)",
-        "trigger entity_log_no_delete is missing (events can be edited)",
+        "trigger entity_log_no_update is missing (entity declarations can be edited)",
+        "trigger entity_log_no_delete is missing (entity declarations can be deleted)",
     ),
     "entities": (  # its primary key's index goes with it
         "table entities is missing",

@@ -169,13 +169,22 @@ def _expected() -> dict[tuple[str, str], Any]:
         reference.close()
 
 
+# What each append-only trigger, once dropped, no longer stops.
+_UNGUARDED = {
+    "events_no_update": "events can be edited",
+    "events_no_delete": "events can be deleted",
+    "entity_log_no_update": "entity declarations can be edited",
+    "entity_log_no_delete": "entity declarations can be deleted",
+}
+
+
 def _schema(conn: sqlite3.Connection) -> list[Problem]:
     expected = _expected()
     found = _objects(conn)
     problems = []
     for (kind, name), shape in expected.items():
         if (kind, name) not in found:
-            what = " (events can be edited)" if kind == "trigger" else ""
+            what = f" ({_UNGUARDED[name]})" if kind == "trigger" else ""
             problems.append(Problem(None, f"{kind} {name} is missing{what}"))
         elif _shape(conn, kind, name, found[(kind, name)]) != shape:
             problems.append(Problem(None, f"{kind} {name} differs from the tracker's"))
