@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from tracker.cli import main, seed_files
 from tracker.loading import load
@@ -19,7 +19,8 @@ settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 # Mutation testing (mutmut sets MUTANT_UNDER_TEST) runs the tests many times in one process and
-# must give the same verdict each time: the dev profile's size, derandomized, no database.
+# must give the same verdict each time: the dev profile's size, derandomized, no database, and
+# no shrinking (a failing example is a kill already; making it smaller took minutes a mutant).
 # Health checks a test with its own suppress list must add too: mutmut runs each test more
 # than once in one process, which hypothesis would otherwise report.
 RERUN = (HealthCheck.differing_executors,) if "MUTANT_UNDER_TEST" in os.environ else ()
@@ -29,6 +30,7 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure kills: no shrinking
     suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
 )
 
