@@ -81,12 +81,19 @@ def open(  # tracker.open, as shelve.open and dbm.open
     )
 
 
-def empty_hint(store: Store) -> str:
+def empty_hint(store: Store, path: str | None = None, *, new: bool = False) -> str:
     """How to fill a store that holds nothing (created empty on purpose), or "" if it holds
-    something."""
+    something; `path` is the store's name as the user gave it (default: its path), `new`
+    says the store is not kept (a first load refused)."""
     if store.count() or store.entities():
         return ""
+    path = store.path if path is None else path
+    if new:
+        return (
+            f"{path} would start empty (--no-seed), so nothing was written: declare the "
+            f"entities in the ledger, or load the bundled seeds in {SEEDS} with it"
+        )
     return (
-        f"{store.path} holds no events (it was created empty): load ledgers into it with "
-        f"`tracker --db {store.path} load FILE...`, for example the bundled seeds in {SEEDS}"
+        f"{path} holds no events (it was created empty): load ledgers into it with "
+        f"`tracker --db {path} load FILE...`, for example the bundled seeds in {SEEDS}"
     )

@@ -9,9 +9,9 @@ import sqlite3
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +19,8 @@ from ..errors import TrackerError
 from ..opening import SEEDS, seed_files
 
 __all__ = ["SEEDS", "Group", "seed_files"]
+
+T = TypeVar("T")
 
 
 class Group(click.Group):
@@ -149,12 +151,100 @@ def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
             click.echo(f"created {store.path} from {store.created}", err=True)
         yield store
     except TrackerError as error:
-        hint = empty_hint(store) if "unknown entity" in str(error) else ""
+        hint = empty_hint(store, store.path) if "unknown entity" in str(error) else ""
         if hint:
             raise TrackerError(f"{error}; {hint}") from None
         raise
     finally:
         store.close()
+
+
+def _write(ctx: click.Context, job: Callable[[Any], T]) -> T:
+    """Run `job`, a command that writes, on the command's store.
+
+    A store that does not exist yet is made under a temporary name beside its path, and put
+    in place only once `job` has succeeded: a first load refused for bad input leaves no file
+    behind. Should another process create the store meanwhile, `job` runs again on that one.
+    """
+    from .. import storefile
+
+    path = ctx.obj["db"]
+    if storefile.inspect(path) == "missing":
+        try:
+            return _write_new(ctx, path, job)
+        except _MadeMeanwhile:
+            pass
+    with _store(ctx) as store:
+        return job(store)
+
+
+class _MadeMeanwhile(Exception):
+    """Another process created the store while this one built its own."""
+
+
+def _write_new(ctx: click.Context, path: str, job: Callable[[Any], T]) -> T:
+    """`job` on a new store built at a temporary path, then linked in at `path` (never over
+    a file made there meanwhile: _MadeMeanwhile). The temporary files are removed either way."""
+    import os
+
+    from ..opening import open as open_store
+
+    temp = _place_beside(path)
+    try:
+        store = open_store(temp, seed_new=ctx.obj["seed"], timeout=ctx.obj["timeout"])
+        try:
+            result = _hinted(store, path, job, new=True)
+            created = store.created
+        finally:
+            store.close()
+        if os.path.exists(f"{temp}-wal"):  # the last close folds the log into the file
+            raise TrackerError(f"{path}: the new store could not be written whole; run it again")
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            raise _MadeMeanwhile from None
+        except OSError:  # a file system without hard links: the same, but for a moment
+            if os.path.lexists(path):
+                raise _MadeMeanwhile from None
+            os.replace(temp, path)
+        if created:
+            click.echo(f"created {path} from {created}", err=True)
+        return result
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with suppress(FileNotFoundError):
+                os.remove(temp + suffix)
+
+
+def _place_beside(path: str) -> str:
+    """A new empty file beside `path`, named after it and this process, with the mode SQLite
+    would give the store (0666 less the umask)."""
+    import os
+
+    folder, name = os.path.split(path)
+    for attempt in range(1000):
+        temp = os.path.join(folder, f".{name}.{os.getpid()}.{attempt}.new")
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue  # left by a process of the same id, killed
+        except OSError as error:
+            raise TrackerError(f"{path}: cannot create: {error.strerror or error}") from None
+        return temp
+    raise TrackerError(f"{path}: cannot create a temporary file beside it")
+
+
+def _hinted(store: Any, path: str, job: Callable[[Any], T], *, new: bool) -> T:
+    """`job(store)`; an unknown entity in a store that holds nothing says how to fill it."""
+    from ..opening import empty_hint
+
+    try:
+        return job(store)
+    except TrackerError as error:
+        hint = empty_hint(store, path, new=new) if "unknown entity" in str(error) else ""
+        if hint:
+            raise TrackerError(f"{error}; {hint}") from None
+        raise
 
 
 def _n(count: int, noun: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import SEEDS, _clean, _emit, _json_option, _n, _store
+from .common import SEEDS, _clean, _emit, _json_option, _n, _store, _write
 
 
 @click.command("load")
@@ -33,8 +33,7 @@ def load_command(ctx: click.Context, paths: tuple[str, ...], quiet: bool) -> Non
             spool = stack.enter_context(spooled(sys.stdin.buffer))
             files = [spool if str(f) == STDIN else f for f in files]
             names[spool] = STDIN_NAME
-        with _store(ctx) as store:
-            report = load(store, files, quiet=quiet, names=names)
+        report = _write(ctx, lambda store: load(store, files, quiet=quiet, names=names))
     note = " (already loaded)" if report.added == 0 and report.skipped else ""
     click.echo(
         f"loaded {_n(report.added, 'new event')}, {report.skipped} already present{note}; "
@@ -230,8 +229,10 @@ def gdelt_command(
     from ..importers import gdelt
 
     options = gdelt.Options(min_sources, min_articles, root_only)
-    with _store(ctx) as store:
-        report = gdelt.import_files(store, [Path(p) for p in paths], options, quiet=quiet)
+    report = _write(
+        ctx,
+        lambda store: gdelt.import_files(store, [Path(p) for p in paths], options, quiet=quiet),
+    )
     _report(report, as_json)
 
 
@@ -258,14 +259,16 @@ def cow_command(
     """
     from ..importers import cow
 
-    with _store(ctx) as store:
-        report = cow.import_files(
+    report = _write(
+        ctx,
+        lambda store: cow.import_files(
             store,
             [Path(p) for p in paths],
             states=[Path(p) for p in states],
             lifespans=_bundled_lifespans(),
             quiet=quiet,
-        )
+        ),
+    )
     _report(report, as_json)
 
 
@@ -280,10 +283,12 @@ def cow_states_command(
     """Import the COW State System Membership list (states2016.csv) as entity lifespans."""
     from ..importers import cow
 
-    with _store(ctx) as store:
-        report = cow.import_states(
+    report = _write(
+        ctx,
+        lambda store: cow.import_states(
             store, [Path(p) for p in paths], lifespans=_bundled_lifespans(), quiet=quiet
-        )
+        ),
+    )
     _report(report, as_json)
 
 
