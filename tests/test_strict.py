@@ -133,6 +133,57 @@ class TestEntities:
         assert seeded_cli("load", *map(str, seed_files())).exit_code == 0
         assert json.loads(seeded_cli("verify", "--json").stdout)["head"] == before
 
+    def test_a_declaration_as_stored_does_not_end_the_ones_after_it(self) -> None:
+        """A declaration the store already holds is passed over, and the ones after it in the
+        same load are still declared (each new one once in the log)."""
+        from tracker.entities import Entity
+
+        with Store(":memory:") as store:
+            store.append([], [Entity("XA", "Ex a", "group")])
+            store.append([], [Entity("XA", "Ex a", "group"), Entity("XB", "Ex b", "group")])
+            assert {e.id for e in store.entities()} >= {"XA", "XB"}
+            logged = store.conn.execute("SELECT id FROM entity_log ORDER BY seq").fetchall()
+        assert logged == [("XA",), ("XB",)]
+
+    def test_one_load_declaring_an_entity_twice(self) -> None:
+        """Within one load a second declaration is held to the first: the same again adds
+        nothing to the log, another name without `revise` is refused."""
+        from tracker.entities import Entity
+
+        with Store(":memory:") as store:
+            same = Entity("XC", "Ex c", "group")
+            store.append([], [same, same])
+            logged = store.conn.execute("SELECT id FROM entity_log").fetchall()
+            assert logged == [("XC",)]
+            with pytest.raises(TrackerError) as error:
+                store.append([], [Entity("XD", "Ex d", "group"), Entity("XD", "Other", "group")])
+            assert str(error.value) == (
+                "entity XD is already 'Ex d' (group); this declares it 'Other' (group): to "
+                "change it, declare it with revise = true"
+            )
+            assert "XD" not in {e.id for e in store.entities()}
+
+    @pytest.mark.parametrize(
+        ("entity", "reason"),
+        [
+            (("x1", "Ex", "group"), "entity: id 'x1' must be uppercase letters, digits and _"),
+            (("XE", "Ex", "club"), "entity XE: kind 'club' is not one of "),
+            (("XE", " ", "group"), "entity XE: 'name' is required and must be text"),
+        ],
+    )
+    def test_an_invalid_declaration_from_python_names_its_reason(
+        self, entity: tuple[str, str, str], reason: str
+    ) -> None:
+        """An Entity given to Store.append (not read from a ledger) that fails validation is a
+        TrackerError saying why, and nothing is declared."""
+        from tracker.entities import Entity
+
+        with Store(":memory:") as store:
+            with pytest.raises(TrackerError) as error:
+                store.append([], [Entity(*entity)])
+            assert str(error.value).startswith(reason), str(error.value)
+            assert store.conn.execute("SELECT count(*) FROM entity_log").fetchone() == (0,)
+
 
 @pytest.mark.parametrize(
     ("where", "value"),
