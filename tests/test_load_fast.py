@@ -73,6 +73,23 @@ class TestChunks:
         for chunk in (1, 2):
             assert appended(batches, chunk, monkeypatch) == expected
 
+    def test_a_load_reads_no_further_ahead_than_a_chunk(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Memory stays bounded: event k is read only once every chunk before it is written
+        (so a load holds at most CHUNK unwritten records, whatever the size of its input)."""
+        monkeypatch.setattr(store_module, "CHUNK", 3)
+        with Store(":memory:", clock=fixed_clock) as store:
+            written: list[int] = []
+
+            def events() -> Any:
+                for k in range(10):
+                    written.append(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+                    yield granted("RUS", f"{2000 + k}")
+
+            assert store.append(events(), ENTITIES).added == 10
+        assert written == [0, 0, 0, 3, 3, 3, 6, 6, 6, 9]
+
 
 def jsonl(tmp_path: Path, lines: list[str]) -> Path:
     """A JSON Lines ledger of `lines`."""
