@@ -151,6 +151,32 @@ class TestParse:
         assert first.day == 1 and (first.year, first.month) == (last.year, last.month)
         assert last.day == calendar.monthrange(last.year, last.month)[1]
 
+    @pytest.mark.parametrize(
+        ("text", "earliest", "latest"),
+        [
+            ("1955-05-05/1955", "1955-05-05", "1955-12-31"),
+            ("1955-05-20/1955-05", "1955-05-20", "1955-05-31"),
+            ("1955/1955-03", "1955-01-01", "1955-03-31"),
+            ("1955-12/1955", "1955-12-01", "1955-12-31"),
+            ("1955-05-31/1955-05", "1955-05-31", "1955-05-31"),
+        ],
+    )
+    def test_an_end_less_precise_than_its_start(
+        self, text: str, earliest: str, latest: str
+    ) -> None:
+        """An interval is reversed only when every day its start may be comes after every day
+        its end may be: a start inside the end's month or year is an interval (EDTF)."""
+        window = parse(text)
+        assert (window.earliest, window.latest) == (earliest, latest)
+
+    @pytest.mark.parametrize(
+        "text", ["1956/1955-06", "1955-06/1955-05-31", "1955-06-01/1955-05", "1956-01-01/1955"]
+    )
+    def test_reversed_at_any_precision(self, text: str) -> None:
+        """A start wholly after its end, at any precision, is refused with the reason."""
+        with pytest.raises(DateError, match="the interval ends before it starts"):
+            parse(text)
+
     @given(closed_interval_texts())
     def test_interval_covers_both_ends(self, text: str) -> None:
         """A closed interval runs from its start's earliest day to its end's latest day."""

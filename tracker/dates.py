@@ -92,7 +92,7 @@ def _parse_text(text: str) -> Window:
         raise DateError(f"{text!r}: an interval needs at least one known end")
     earliest = OPEN_START if start == ".." else _bounds(start)[0]
     latest = OPEN_END if end == ".." else _bounds(end)[1]
-    if start != ".." and end != ".." and _bounds(start)[0] > _bounds(end)[0]:
+    if earliest > latest:  # only when no day the start may be comes before one the end may be
         raise DateError(f"{text!r}: the interval ends before it starts")
     return Window(text, earliest, latest)
 
