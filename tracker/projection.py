@@ -165,22 +165,19 @@ def refresh(
     conn: sqlite3.Connection,
     groups: Iterable[tuple[Dyad, list[Record]]],
     fresh: Container[Dyad] = (),
-) -> int:
-    """Refold each dyad from all its records and replace its intervals; return events folded.
+) -> None:
+    """Refold each dyad from all its records and replace its intervals.
 
     Dyads in `fresh` have no intervals yet, so there is nothing to delete for them. A dyad of
     one entity holds that entity's lifespan events: when it is refolded, so is every dyad of
     the entity not refolded here already (after the others, all with their records written).
     """
-    folded = 0
     rows: list[tuple[object, ...]] = []
     done: set[Dyad] = set()
     lives: dict[str, list[Record]] = {}
     moved: list[str] = []  # entities whose lifespans may have changed
 
     def fold(dyad: Dyad, records: list[Record], known: bool) -> None:
-        nonlocal folded
-        folded += len(records)
         done.add(dyad)
         if dyad[0] == dyad[1]:
             moved.append(dyad[0])
@@ -198,7 +195,6 @@ def refresh(
         if dyad not in done:
             fold(dyad, _records(conn, dyad), True)
     conn.executemany(_INSERT, rows)
-    return folded
 
 
 def interval_rows(
