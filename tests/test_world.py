@@ -82,3 +82,16 @@ def test_machine_coded_marks_are_read_back_settled_or_uncertain() -> None:
     assert not settled.uncertain and settled.machine_coded
     assert doubt.uncertain and doubt.machine_coded
     assert not plain.machine_coded
+
+
+def test_an_answer_resting_on_no_event_is_not_machine_coded(seeded: Store) -> None:
+    """A dimension set back when an entity ceased to be (the USSR's military stance toward
+    Afghanistan after 1991-12-26) rests on no event at all, so on no machine-coded one: not
+    marked, read from the projection, from a fold as known at a time, or in the world."""
+    day = "1995-01-01"
+    stored = projection.dyad_at(seeded.conn, ("SUN", "AFG"), day)["military"]
+    assert stored.events == () and not stored.machine_coded
+    known = query.state(seeded, "SUN", "AFG", on=day, known_at="2100-01-01")
+    assert known.dimensions["military"].events == ()
+    assert not known.dimensions["military"].machine_coded
+    assert not query.world(seeded, day)[("SUN", "AFG")]["military"].machine_coded
