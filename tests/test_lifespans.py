@@ -269,6 +269,22 @@ class TestBoundedAnswers:
         store.rebuild()
         assert snapshot(store) == kept
 
+    def test_a_late_end_of_many_entities_refolds_every_dyad(self, store: Store) -> None:
+        """Ends of 1,001 entities appended in one load after their dyads' events bound every
+        one of those dyads (looked up 500 entities at a time: each lookup counts), as a
+        rebuild does."""
+        from tracker.entities import Entity
+
+        groups = [Entity(f"G{i:04d}", f"Group {i}", "group") for i in range(1001)]
+        store.append([sent("USA", g.id, "1975") for g in groups], groups)
+        store.append([ended(g.id, "1990-10-03") for g in groups])
+        found = {g.id: envoy(store, ("USA", g.id), "2000-01-01") for g in groups}
+        assert [g for g, answer in found.items() if answer != ("none", False)] == []
+        assert envoy(store, ("USA", "G1000"), "1990-10-02") == ("ambassador", False)
+        kept = snapshot(store)
+        store.rebuild()
+        assert snapshot(store) == kept
+
     def test_retracting_an_end_brings_the_dyad_back(self, cli: Cli, tmp_path: Path) -> None:
         """A lifespan event can be withdrawn like any other: the dyad exists again."""
         ledger = tmp_path / "gdr.toml"
