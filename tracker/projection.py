@@ -201,12 +201,12 @@ def interval_rows(
     conn: sqlite3.Connection,
     dyad: Dyad,
     records: list[Record],
-    lives: dict[str, list[Record]] | None = None,
+    lives: dict[str, list[Record]],
 ) -> list[tuple[object, ...]]:
     """The `intervals` rows of a dyad of two entities folded from all its records, bounded by
-    both entities' lifespans (`lives` caches each entity's standing lifespan events)."""
-    cache = {} if lives is None else lives
-    bounds = [r for entity in dyad for r in _lifespans(conn, entity, cache)]
+    both entities' lifespans (`lives` caches each entity's standing lifespan events: pass
+    the same dict for the dyads of one refold)."""
+    bounds = [r for entity in dyad for r in _lifespans(conn, entity, lives)]
     machine = {r.id for r in (*records, *bounds) if r.machine_coded}
     found = intervals(effective(records), dyad, sorted(bounds, key=lambda r: r.key))
     return [_row(dyad, i, machine) for i in found]
