@@ -13,8 +13,9 @@ does, by naming the mutant in MUTANT_UNDER_TEST, with the `mutmut` hypothesis pr
 NAMES_FILE holds one mutant name a line (`mutmut results --all true` lists them). Verdicts
 go to OUT.json as they come (a rerun skips the names already there): killed, timeout (a run
 over the limit: look at the mutant, a hang is a kill, slowness is not) or survived, with the
-first failing test. Survivors of the quick set are then run against the rest of the
-`[tool.mutmut]` selection (both workers, -n 2).
+first failing test; "error" is neither (pytest could not run: read its output). Survivors of
+the quick set are then run against the rest of the `[tool.mutmut]` selection (both workers,
+-n 2).
 """
 
 from __future__ import annotations
@@ -73,8 +74,10 @@ def run(name: str, tests: list[str], workers: str, limit: float) -> dict[str, An
     except subprocess.TimeoutExpired:
         verdict, failed = "timeout", []
     else:
-        verdict = {0: "survived", 1: "killed"}.get(done.returncode, f"exit {done.returncode}")
         failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")][:1]
+        # with workers, -x stops the others and pytest says "interrupted" (exit 2)
+        killed = done.returncode == 1 or (done.returncode == 2 and bool(failed))
+        verdict = "killed" if killed else {0: "survived"}.get(done.returncode, "error")
     seconds = round(time.monotonic() - started, 1)
     return {"verdict": verdict, "seconds": seconds, "failed": failed}
 
