@@ -140,7 +140,6 @@ def _today() -> str:
 def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
     """The command's store, opened as tracker.open does (created and seeded when new, unless
     --no-seed); a store that holds nothing says how to fill it when a question fails."""
-    from ..opening import empty_hint
     from ..opening import open as open_store
 
     store = open_store(
@@ -151,10 +150,10 @@ def _store(ctx: click.Context, *, create: bool = True) -> Iterator[Any]:
             click.echo(f"created {store.path} from {store.created}", err=True)
         yield store
     except TrackerError as error:
-        hint = empty_hint(store, store.path) if "unknown entity" in str(error) else ""
-        if hint:
-            raise TrackerError(f"{error}; {hint}") from None
-        raise
+        hinted = _with_hint(error, store, store.path, new=False)
+        if hinted is error:
+            raise
+        raise hinted from None
     finally:
         store.close()
 
@@ -235,16 +234,23 @@ def _place_beside(path: str) -> str:
 
 
 def _hinted(store: Any, path: str, job: Callable[[Any], T], *, new: bool) -> T:
-    """`job(store)`; an unknown entity in a store that holds nothing says how to fill it."""
-    from ..opening import empty_hint
-
+    """`job(store)`, its errors as `_with_hint` words them."""
     try:
         return job(store)
     except TrackerError as error:
-        hint = empty_hint(store, path, new=new) if "unknown entity" in str(error) else ""
-        if hint:
-            raise TrackerError(f"{error}; {hint}") from None
-        raise
+        hinted = _with_hint(error, store, path, new=new)
+        if hinted is error:
+            raise
+        raise hinted from None
+
+
+def _with_hint(error: TrackerError, store: Any, path: str, *, new: bool) -> TrackerError:
+    """`error`, or for an unknown entity in a store that holds nothing, `error` saying how to
+    fill the store."""
+    from ..opening import empty_hint
+
+    hint = empty_hint(store, path, new=new) if "unknown entity" in str(error) else ""
+    return TrackerError(f"{error}; {hint}") if hint else error
 
 
 def _n(count: int, noun: str) -> str:
