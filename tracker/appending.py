@@ -63,7 +63,7 @@ def append(
     block's ids are looked up in `events` with one query per 500 ids: nothing is written
     within a block, so each answer is what a lookup at that event would have found.
     """
-    with _tuned(conn), _fewer_collections():
+    with tuned(conn), _fewer_collections():
         declare(conn, entities, now)
         known = _entity_ids(conn)
         old_head, previous = tables.head(conn)
@@ -174,14 +174,19 @@ def _present(conn: sqlite3.Connection, block: Sequence[Prepared]) -> set[str]:
 
 
 @contextmanager
-def _tuned(conn: sqlite3.Connection) -> Iterator[None]:
-    """A bigger page cache for the duration of a load (the default is 2 MB)."""
-    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+def tuned(conn: sqlite3.Connection) -> Iterator[None]:
+    """For the duration of a load or a rebuild: a bigger page cache (the default is 2 MB),
+    and no memory map, so the pages the work reads are not counted in its memory."""
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    mapped = conn.execute("PRAGMA mmap_size").fetchone()  # no row: a database in memory
     conn.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
+    conn.execute("PRAGMA mmap_size = 0")
     try:
         yield
     finally:
-        conn.execute(f"PRAGMA cache_size = {int(before)}")
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        if mapped is not None:
+            conn.execute(f"PRAGMA mmap_size = {int(mapped[0])}")
 
 
 def _flush(

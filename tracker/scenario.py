@@ -35,7 +35,7 @@ import attrs
 
 from events import Event
 
-from . import dates, ledger, projection
+from . import dates, ledger, projection, tables
 from .errors import LedgerError, TrackerError
 from .query import _answers_json, check_entity
 from .reducers import DIMENSIONS, Answer, Dyad, effects_on, movers
@@ -194,7 +194,10 @@ class Scenario:
                 names = tuple(name for name in DIMENSIONS if name in moved)
                 if not names:
                     continue
-            stored = store.records(dyad, movers(names) if narrow else None)
+            # read as folds read them: from the dyad index alone, without bodies
+            stored = tables.records(
+                store.conn, dyad, movers(names) if narrow else None, bodies=False
+            )
             folded += len(stored) + len(mine)
             # hypothetical records carry no transaction time: they are known at any known_at
             alt = effective([*stored, *mine], known, withdrawn)

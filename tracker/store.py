@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from . import projection, storefile, tables
-from .appending import AppendReport, Progress
+from .appending import AppendReport, Progress, tuned
 from .entities import Entity, iso_states
 from .errors import TrackerError
 from .reducers import Dyad
@@ -45,6 +45,12 @@ Seeder = Callable[[sqlite3.Connection, str], str]
 def utc_now() -> str:
     """The wall clock, as a transaction timestamp (the default clock of a Store)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+# Questions read the file through a memory map (no copy into SQLite's page cache per page
+# read: a point question seeks a page per level in each of seven indexes). Loads and
+# rebuilds turn it off while they run (appending.tuned), so their memory stays their own.
+READ_MMAP_BYTES = 1 << 30
 
 
 class Store:
@@ -77,6 +83,7 @@ class Store:
         try:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
             if kind != "ours" or not self._ready(seed):
                 self._settle(seed)
         except BaseException:
@@ -322,7 +329,7 @@ class Store:
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Empty the derived tables and rebuild them from `events`; return the events read."""
-        with self.transaction() as conn:
+        with self.transaction() as conn, tuned(conn):
             conn.execute("DELETE FROM dyad_events")
             conn.execute("DELETE FROM intervals")
             return self._refill(conn, progress)

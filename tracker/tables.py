@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import groupby
+from typing import Any
 
 from . import projection
 from .projection import F_COLUMNS
@@ -69,9 +70,7 @@ def entity_chain(previous: str, seq: int, row: Sequence[str]) -> str:
 def create(conn: sqlite3.Connection) -> None:
     """Create every table, index and trigger of an empty store (inside the caller's
     transaction) and record the schema version."""
-    import sqlite_utils  # only needed once per database: keep it off the query path
-
-    db = sqlite_utils.Database(conn)
+    db = _sqlite_utils().Database(conn)
     db.table("meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
     text = ("id", "type", "actor", "counterpart", "valid_time", "earliest", "latest", "recorded")
     db.table("events").create(
@@ -99,6 +98,32 @@ def create(conn: sqlite3.Connection) -> None:
     create_derived(conn)
     db.table("meta").upsert({"key": "schema", "value": SCHEMA_VERSION}, pk="key")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _sqlite_utils() -> Any:
+    """sqlite-utils (only needed once per database: kept off the query path), imported
+    without pandas and numpy when this process has not imported them itself.
+
+    sqlite-utils imports both when they are installed, only to map their types in inserts,
+    which no store makes: half a second and 80 MB a new store never uses. A process that
+    imported pandas or numpy before is left as it was; one that imports them later gets them,
+    and only sqlite-utils goes on without them.
+    """
+    import sys
+
+    if "sqlite_utils" not in sys.modules:
+        hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]  # None: import raises ImportError
+        try:
+            import sqlite_utils
+        finally:
+            for name in hidden:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+    import sqlite_utils
+
+    return sqlite_utils
 
 
 def upgrade(conn: sqlite3.Connection, now: str) -> None:
