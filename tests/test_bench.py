@@ -6,6 +6,7 @@ Small logs only, and no test asserts a time: the figures are the benchmark's bus
 from __future__ import annotations
 
 import json
+import sqlite3
 import statistics
 import sys
 from collections import Counter
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tracker.bench import ceiling as bench_ceiling
 from tracker.bench import duckdb_baseline as bench_duckdb
 from tracker.bench import runner as bench
 from tracker.bench import synthetic
@@ -112,10 +114,13 @@ class TestRun:
         """The JSON holds every documented key, each figure measured or explicitly absent."""
         data, _ = figures
         assert tuple(data) == bench.KEYS
-        for phase in ("load", "rebuild", "load_baseline", "rebuild_baseline"):
+        phases = [data[p] for p in ("load", "rebuild", "load_baseline", "rebuild_baseline")]
+        for phase in [*phases, data["ceiling"]["load"], data["ceiling"]["rebuild"]]:
             assert {"events", "seconds", "events_per_s", "peak_rss_mb", "start_rss_mb"} <= set(
-                data[phase]
+                phase
             ), phase
+        assert set(data["ceiling"]) == {"load", "rebuild"}
+        assert data["ceiling"]["load"]["events"] == data["ceiling"]["rebuild"]["events"] == 600
         assert data["load"]["events"] == 600
         for kind in ("light", "heavy"):
             point = data["point"][kind]
@@ -176,6 +181,70 @@ class TestRun:
         assert shown.exit_code == 0, shown.output
         assert shown.output.startswith("| measure |")
         assert "every dyad at a date" in shown.output
+
+
+class TestCeilings:
+    """The write ceilings: the rows a load (or a rebuild) leaves, copied in SQL alone."""
+
+    @pytest.mark.parametrize(
+        ("names", "tables"),
+        [
+            (("events", "dyad_events", "intervals"), {"events", "dyad_events", "intervals"}),
+            (("dyad_events", "intervals"), {"dyad_events", "intervals"}),
+        ],
+    )
+    def test_the_copy_holds_the_rows_and_leaves_the_store_as_it_was(
+        self, tmp_path: Path, names: tuple[str, ...], tables: set[str]
+    ) -> None:
+        """Every row and index of the tables copied, the store unchanged, nothing left."""
+        ledger = tmp_path / "w.jsonl"
+        ledger.write_text("".join(synthetic.world_lines(400, 2)), encoding="utf-8")
+        db, copy = tmp_path / "w.db", tmp_path / "copy.db"
+        with Store(db) as store:
+            load(store, [ledger], quiet=True)
+        before = db.read_bytes()
+        indexes = (
+            "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' "
+            "AND sql IS NOT NULL ORDER BY name"
+        )
+        assert bench_ceiling.copy_rows(str(db), str(copy), names, keep=True)[0] == 400
+        source, copied = sqlite3.connect(db), sqlite3.connect(copy)
+        for name in names:
+            rows = source.execute(f"SELECT * FROM {name}").fetchall()
+            assert rows and copied.execute(f"SELECT * FROM {name}").fetchall() == rows, name
+        held = {
+            row[0] for row in copied.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        }
+        assert held == tables
+        wanted = [i for i in source.execute(indexes) if i[1] in tables]
+        assert wanted and copied.execute(indexes).fetchall() == wanted
+        source.close()
+        copied.close()
+        assert db.read_bytes() == before
+        count, seconds = bench_ceiling.copy_rows(str(db), str(copy), names)
+        assert count == 400 and seconds > 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["w.db", "w.jsonl"]
+
+    @pytest.mark.parametrize(
+        ("rate", "ceiling", "note"),
+        [
+            (
+                10_000,
+                50_000,
+                "missed (10.0x short); above this run's write ceiling (50,000 events/s)",
+            ),
+            (10_000, 200_000, "missed (10.0x short)"),
+            (10_000, None, "missed (10.0x short)"),
+            (120_000, 50_000, "met"),
+        ],
+    )
+    def test_a_load_target_above_the_ceiling_says_so(
+        self, rate: float, ceiling: float | None, note: str
+    ) -> None:
+        result = {"load": {"events_per_s": rate}, "ceiling": {"load": {"events_per_s": ceiling}}}
+        rows = {t["metric"]: t for t in bench.targets(result)}
+        assert rows["load rate"]["note"] == note
+        assert rows["rebuild rate"]["note"] == "not measured"
 
 
 class TestCommands:

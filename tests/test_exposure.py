@@ -170,6 +170,7 @@ class TestBoundParameters:
 # Anything else formatted into a statement fails the test below and must be reviewed.
 SAFE_FRAGMENTS = {
     "runner.py": {"', '.join(columns)", "marks"},  # tracker/bench/runner.py
+    "ceiling.py": {"marks", "name"},  # name: a table of runner.CEILINGS
     # name: in DIMENSIONS; n: 1, 2; F_COLUMNS: the fold's columns of `dyad_events AS d`
     "projection.py": {"name", "E_COLUMNS", "F_COLUMNS", "marks", "n", "', '.join('?' * 14)"},
     # _TYPES: typeof() of each of COLUMNS; E_COLUMNS: COLUMNS of `events AS e`;

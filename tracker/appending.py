@@ -197,6 +197,7 @@ def _flush(
 ) -> str:
     """Write the pending records and their dyad index rows; return the chain's new head."""
     previous = _insert(conn, chunk.values(), previous)
+    touches.sort()  # in the index's key order: each dyad's rows go in side by side
     projection.index(conn, touches)
     chunk.clear()
     touches.clear()

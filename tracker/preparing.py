@@ -35,12 +35,7 @@ class Prepared(NamedTuple):
 def prepare(item: Any) -> Prepared:
     """`item` (an Event, or a ledger.Located one) ready to append; a TrackerError naming its
     place (a LedgerError for a located item) if it cannot be stored."""
-    from events import dumps, to_dict
-    from events.types import entities_named, operand
-
-    from .ledger import VALIDATED, Located
-    from .timeline import withdrawn_by
-
+    dumps, to_dict, entities_named, operand, withdrawn_by, VALIDATED, Located = _tools()
     fail: Callable[[str], TrackerError] = TrackerError
     event = item
     if isinstance(item, Located):
@@ -71,15 +66,32 @@ def prepare(item: Any) -> Prepared:
     )
 
 
+@functools.cache
+def _tools() -> tuple[Any, ...]:
+    """What `prepare` calls, imported on first use (a question's process needs none of it),
+    once: an import statement in a function runs at every call."""
+    from events import dumps, to_dict
+    from events.types import entities_named, operand
+
+    from .ledger import VALIDATED, Located
+    from .timeline import withdrawn_by
+
+    return dumps, to_dict, entities_named, operand, withdrawn_by, VALIDATED, Located
+
+
 def content_id(body: str, stored: dict[str, Any]) -> str:
     """The event id: the hash of the body, without the schema version if it has one."""
     if "schema" in stored:
-        from events import dumps
+        body = _tools()[0]({k: v for k, v in stored.items() if k != "schema"})
+    digest: str = _sha256()(body.encode()).hexdigest()
+    return digest[:24]
 
-        body = dumps({k: v for k, v in stored.items() if k != "schema"})
+
+@functools.cache
+def _sha256() -> Callable[[bytes], Any]:
     import hashlib  # here: a question's process never needs it
 
-    return hashlib.sha256(body.encode()).hexdigest()[:24]
+    return hashlib.sha256
 
 
 def _validated(event: Any, fail: Callable[[str], TrackerError]) -> Any:

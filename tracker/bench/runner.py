@@ -29,7 +29,8 @@ from .timing import WORLD_DAYS, time_each, us
 
 # the top-level keys of `run`'s result, documented in the README
 KEYS = (
-    *("meta", "generate", "load", "load_baseline", "rebuild", "rebuild_baseline", "peer"),
+    *("meta", "generate", "load", "load_baseline", "rebuild", "rebuild_baseline", "ceiling"),
+    "peer",
     *("point", "world", "scenario", "cli_state", "duckdb", "targets"),
 )
 
@@ -67,6 +68,10 @@ def _phase(name: str, args: Sequence[str]) -> dict[str, Any]:
         count, seconds = _plain_replay(db)
     elif name == "insert":
         count, seconds = _raw_insert(db, args[1])
+    elif name in CEILINGS:
+        from .ceiling import copy_rows
+
+        count, seconds = copy_rows(db, args[1], CEILINGS[name])
     elif name == "peer-record":
         from .eventsourcing_baseline import record
 
@@ -123,6 +128,13 @@ def _raw_insert(db: str, target: str) -> tuple[int, float]:
     count = int(out.execute("SELECT count(*) FROM events").fetchone()[0])
     out.close()
     return count, seconds
+
+
+# The write ceilings' phases: every table a load writes, and the derived ones a rebuild writes.
+CEILINGS = {
+    "copy-store": ("events", "dyad_events", "intervals"),
+    "copy-derived": ("dyad_events", "intervals"),
+}
 
 
 def _child(name: str, *args: str) -> dict[str, Any]:
@@ -247,6 +259,11 @@ def run(
     result["load_baseline"] = _child("insert", str(db), str(work / "raw.db"))
     result["rebuild_baseline"] = _child("replay", str(db))
     Path(work / "raw.db").unlink(missing_ok=True)
+    say("write ceilings: the rows a load and a rebuild write, copied in SQL (child processes)")
+    result["ceiling"] = {
+        "load": _child("copy-store", str(db), str(work / "copy.db")),
+        "rebuild": _child("copy-derived", str(db), str(work / "copy.db")),
+    }
     result["peer"] = _peer(work, ledger, say)
 
     store = Store(db)
@@ -408,10 +425,14 @@ def speedup(baseline: float | None, ours: float | None) -> float | None:
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Each of the issue's targets beside the figure measured (targets are set for 1M events)."""
-    rows = [
-        _check("load rate", _get(result, "load", "events_per_s"), 100_000, "events/s", True),
-        _check("rebuild rate", _get(result, "rebuild", "events_per_s"), 150_000, "events/s", True),
-    ]
+    rows = []
+    for phase, target in (("load", 100_000), ("rebuild", 150_000)):
+        row = _check(f"{phase} rate", _get(result, phase, "events_per_s"), target, "events/s", True)
+        ceiling = _get(result, "ceiling", phase, "events_per_s")
+        if not row["met"] and ceiling is not None and ceiling < target:
+            # the target is above what this machine can write, whatever computes the rows
+            row["note"] += f"; above this run's write ceiling ({ceiling:,.0f} events/s)"
+        rows.append(row)
     for ours, peer, target in (("load", "record", 3), ("rebuild", "replay", 5)):
         rate = _get(result, ours, "events_per_s")
         peer_rate = _get(result, "peer", peer, "events_per_s")

@@ -224,9 +224,10 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
     no_peer = _get(result, "peer", "error") or "-"
 
-    def rate(name: str, key: str, base_key: str, base_name: str, peer: str) -> None:
+    def rate(name: str, key: str, base_key: str, base_name: str, peer: str, rows: str) -> None:
         ours = _get(result, key, "events_per_s")
         base = _get(result, base_key, "events_per_s")
+        ceiling = _get(result, "ceiling", key, "events_per_s")
         peer_rate = _get(result, "peer", peer, "events_per_s")
         error = _get(result, key, "error") or _get(result, base_key, "error")
         peer_text = _num(peer_rate, "events/s") if peer_rate else no_peer
@@ -234,16 +235,25 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             (
                 name,
                 _num(ours, "events/s") if ours else str(error or "-"),
-                f"{base_name}: {_num(base, 'events/s')}\neventsourcing {peer}: {peer_text}",
-                f"{_faster(ours, base, higher=True)}\n{_faster(ours, peer_rate, higher=True)}",
+                f"{base_name}: {_num(base, 'events/s')}\n"
+                f"write ceiling ({rows}, in SQL): {_num(ceiling, 'events/s')}\n"
+                f"eventsourcing {peer}: {peer_text}",
+                f"{_faster(ours, base, higher=True)}\n{_faster(ours, ceiling, higher=True)}\n"
+                f"{_faster(ours, peer_rate, higher=True)}",
                 goal(f"{key} rate", f"{key} vs the peer's {peer}"),
             )
         )
 
     gen = result.get("generate", {})
     out.append(("generate log", _num(gen.get("events_per_s"), "events/s"), "-", "-", "no target"))
-    rate("load (validate, hash, chain, project)", "load", "load_baseline", "raw sqlite3", "record")
-    rate("rebuild projection", "rebuild", "rebuild_baseline", "plain replay", "replay")
+    rate(
+        "load (validate, hash, chain, project)",
+        *("load", "load_baseline", "raw sqlite3", "record", "every row a load writes"),
+    )
+    rate(
+        "rebuild projection",
+        *("rebuild", "rebuild_baseline", "plain replay", "replay", "the derived rows"),
+    )
     for kind in ("light", "heavy"):
         point = _get(result, "point", kind) or {}
         for stat, label in (("median_us", "median"), ("p99_us", "p99")):
