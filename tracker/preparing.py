@@ -35,22 +35,23 @@ class Prepared(NamedTuple):
 def prepare(item: Any) -> Prepared:
     """`item` (an Event, or a ledger.Located one) ready to append; a TrackerError naming its
     place (a LedgerError for a located item) if it cannot be stored."""
-    dumps, to_dict, entities_named, operand, withdrawn_by, VALIDATED, Located = _tools()
+    tools = _tools()
+    Located = tools.Located
     fail: Callable[[str], TrackerError] = TrackerError
     event = item
     if isinstance(item, Located):
         event, fail = item.item, functools.partial(LedgerError, item.path, item.line)
-    if not (isinstance(item, Located) and item.checked is VALIDATED):
+    if not (isinstance(item, Located) and item.checked is tools.VALIDATED):
         event = _validated(event, fail)  # Python, importers: as the ledger reader does
-    stored = to_dict(event)
+    stored = tools.to_dict(event)
     recorded = stored.pop("recorded", None)
-    body = dumps(stored)
+    body = tools.dumps(stored)
     problem = body_problem(stored, body)
     if problem is not None:
         raise fail(problem)
     window = dates.parse(event.on)
     return Prepared(
-        entities_named(event),
+        tools.entities_named(event),
         fail,
         content_id(body, stored),
         event.type,
@@ -60,38 +61,47 @@ def prepare(item: Any) -> Prepared:
         window.earliest,
         window.latest,
         recorded,
-        operand(event),
-        withdrawn_by(event),
+        tools.operand(event),
+        tools.withdrawn_by(event),
         body,
     )
 
 
+class _Tools(NamedTuple):
+    dumps: Callable[[Any], str]
+    to_dict: Callable[[Any], dict[str, Any]]
+    entities_named: Callable[[Any], tuple[str, ...]]
+    operand: Callable[[Any], str | None]
+    withdrawn_by: Callable[[Any], str | None]
+    sha256: Callable[[bytes], Any]
+    VALIDATED: object
+    Located: Any  # ledger.Located, imported on first use like the rest
+
+
 @functools.cache
-def _tools() -> tuple[Any, ...]:
+def _tools() -> _Tools:
     """What `prepare` calls, imported on first use (a question's process needs none of it),
     once: an import statement in a function runs at every call."""
+    import hashlib
+
     from events import dumps, to_dict
     from events.types import entities_named, operand
 
     from .ledger import VALIDATED, Located
     from .timeline import withdrawn_by
 
-    return dumps, to_dict, entities_named, operand, withdrawn_by, VALIDATED, Located
+    return _Tools(
+        dumps, to_dict, entities_named, operand, withdrawn_by, hashlib.sha256, VALIDATED, Located
+    )
 
 
 def content_id(body: str, stored: dict[str, Any]) -> str:
     """The event id: the hash of the body, without the schema version if it has one."""
+    tools = _tools()
     if "schema" in stored:
-        body = _tools()[0]({k: v for k, v in stored.items() if k != "schema"})
-    digest: str = _sha256()(body.encode()).hexdigest()
+        body = tools.dumps({k: v for k, v in stored.items() if k != "schema"})
+    digest: str = tools.sha256(body.encode()).hexdigest()
     return digest[:24]
-
-
-@functools.cache
-def _sha256() -> Callable[[bytes], Any]:
-    import hashlib  # here: a question's process never needs it
-
-    return hashlib.sha256
 
 
 def _validated(event: Any, fail: Callable[[str], TrackerError]) -> Any:

@@ -48,7 +48,7 @@ def utc_now() -> str:
 
 
 # Questions read the file through a memory map (no copy into SQLite's page cache per page
-# read: a point question seeks a page per level in each of seven indexes). Loads and
+# read: a point question seeks down the intervals' key once per dimension). Loads and
 # rebuilds turn it off while they run (appending.tuned), so their memory stays their own.
 READ_MMAP_BYTES = 1 << 30
 

@@ -224,7 +224,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
     no_peer = _get(result, "peer", "error") or "-"
 
-    def rate(name: str, key: str, base_key: str, base_name: str, peer: str, rows: str) -> None:
+    def rate(name: str, key: str, base_key: str, base_name: str, peer: str, written: str) -> None:
         ours = _get(result, key, "events_per_s")
         base = _get(result, base_key, "events_per_s")
         ceiling = _get(result, "ceiling", key, "events_per_s")
@@ -236,7 +236,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 name,
                 _num(ours, "events/s") if ours else str(error or "-"),
                 f"{base_name}: {_num(base, 'events/s')}\n"
-                f"write ceiling ({rows}, in SQL): {_num(ceiling, 'events/s')}\n"
+                f"write ceiling ({written}, in SQL): {_num(ceiling, 'events/s')}\n"
                 f"eventsourcing {peer}: {peer_text}",
                 f"{_faster(ours, base, higher=True)}\n{_faster(ours, ceiling, higher=True)}\n"
                 f"{_faster(ours, peer_rate, higher=True)}",
